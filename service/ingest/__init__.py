@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib
+
 from service.document import Document
 from service.ingest.base import Backend, IngestError
 from service.ingest.sniff import sniff
@@ -9,18 +11,19 @@ from service.ingest.sniff import sniff
 __all__ = ["Backend", "IngestError", "ingest", "sniff", "backend_for"]
 
 
+BACKENDS = {
+    "pdf": ("service.ingest.pdf_backend", "PdfBackend"),
+    "docx": ("service.ingest.docx_backend", "DocxBackend"),
+    "html": ("service.ingest.html_backend", "HtmlBackend"),
+    "md": ("service.ingest.md_backend", "MarkdownBackend"),
+    "txt": ("service.ingest.txt_backend", "TxtBackend"),
+}
+"""Format → backend class, imported on first use so reading a text file never loads pdfplumber."""
+
+
 def backend_for(fmt: str) -> Backend:
-    if fmt == "pdf":
-        from service.ingest.pdf_backend import PdfBackend as backend
-    elif fmt == "docx":
-        from service.ingest.docx_backend import DocxBackend as backend
-    elif fmt == "html":
-        from service.ingest.html_backend import HtmlBackend as backend
-    elif fmt == "md":
-        from service.ingest.md_backend import MarkdownBackend as backend
-    else:
-        from service.ingest.txt_backend import TxtBackend as backend
-    return backend()
+    module, name = BACKENDS[fmt]
+    return getattr(importlib.import_module(module), name)()
 
 
 def ingest(data: bytes, source_name: str = "document") -> Document:

@@ -19,6 +19,7 @@ from service.text import CLAUSE_END, clean_line
 
 BLOCK_SEPARATOR = "\n"
 MIN_WRAPPED_CHARS = 20
+TITLE_ENDINGS = ("年度报告", "年报")
 """A paragraph shorter than this that lacks end punctuation is a line of its own (a sign-off, a date), not a wrap."""
 
 
@@ -27,7 +28,9 @@ def continues(previous: str, following: str) -> bool:
     previous, following = previous.rstrip(), following.lstrip()
     if not previous or not following or len(previous) < MIN_WRAPPED_CHARS:
         return False
-    if previous[-1] in CLAUSE_END or is_heading(previous) or is_heading(following):
+    if previous[-1] in CLAUSE_END or previous.endswith(TITLE_ENDINGS):
+        return False
+    if is_heading(previous) or is_heading(following):
         return False
     return True
 

@@ -1,0 +1,113 @@
+"""The `nianbao` command. Every command calls the same library functions the API and batch runs use."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from service.ingest import IngestError
+from service.result import Result
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, help="nianbao: 政府信息公开工作年度报告 extraction and audit.")
+EXIT_BAD_INPUT = 2
+EXIT_INTERNAL = 1
+
+
+def fail(message: str) -> None:
+    """One line on stderr, exit 2: the contract for unreadable, empty, unsupported or corrupt input."""
+    print(f"nianbao: {message}", file=sys.stderr)
+    raise typer.Exit(EXIT_BAD_INPUT)
+
+
+def read_input(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        fail(f"{path}: no such file")
+    except IsADirectoryError:
+        fail(f"{path}: is a directory, not a report file")
+    except OSError as error:
+        fail(f"{path}: cannot be read ({error.strerror or error})")
+
+
+def analyze_path(path: Path) -> Result:
+    from service.pipeline import analyze_bytes
+
+    data = read_input(path)
+    try:
+        return analyze_bytes(data, path.name)
+    except IngestError as error:
+        fail(f"{path}: {error}")
+    except Exception as error:  # a parser library failing on malformed input must not print a traceback
+        print(f"nianbao: {path}: internal error while reading ({type(error).__name__}: {error}); please report it",
+              file=sys.stderr)
+        raise typer.Exit(EXIT_INTERNAL) from None
+
+
+@app.command()
+def extract(
+    file: Path = typer.Argument(..., help="Report file: PDF, DOCX, HTML, Markdown or plain text."),
+    output: Path | None = typer.Option(None, "-o", "--output", help="Write the result here instead of stdout."),
+) -> None:
+    """Print the result JSON (result-schema.md) of one report."""
+    payload = analyze_path(file).to_json()
+    if output is None:
+        sys.stdout.write(payload + "\n")
+    else:
+        output.write_text(payload + "\n", encoding="utf-8")
+
+
+@app.command()
+def inspect(file: Path = typer.Argument(..., help="Report file to summarize.")) -> None:
+    """Print a readable summary: metadata, sections, tables, figures and findings."""
+    result = analyze_path(file)
+    console = Console()
+    doc = result.document
+    console.print(f"[bold]{doc.title or file.name}[/bold]")
+    console.print(f"机关 agency: {doc.agency or '—'}   年度 year: {doc.year or '—'}   "
+                  f"发布 published: {doc.published or '—'}   格式 format: {doc.format}   页数 pages: {doc.pages or '—'}")
+    console.print(_sections_table(result))
+    console.print(_tables_table(result))
+    console.print(f"数字 figures: {len(result.figures)}")
+    console.print(_findings_table(result))
+
+
+def _sections_table(result: Result) -> Table:
+    table = Table(title="章节 sections")
+    for column in ("#", "title", "chars"):
+        table.add_column(column)
+    for section in result.sections:
+        table.add_row(str(section.number), section.title, f"{section.start}–{section.end}")
+    return table
+
+
+def _tables_table(result: Result) -> Table:
+    table = Table(title="表格 tables")
+    for column in ("table", "template", "cells", "page"):
+        table.add_column(column)
+    for key, value in result.tables.items():
+        if value is None:
+            table.add_row(key, "[red]not found[/red]", "", "")
+        else:
+            cells = sum(len(cols) for cols in value.rows.values())
+            table.add_row(key, value.template, str(cells), str(value.page or "—"))
+    return table
+
+
+def _findings_table(result: Result) -> Table:
+    table = Table(title=f"发现 findings ({len(result.findings)})")
+    for column in ("severity", "rule", "message"):
+        table.add_column(column)
+    colors = {"error": "red", "warning": "yellow", "info": "cyan"}
+    for finding in result.findings:
+        color = colors[finding.severity]
+        table.add_row(f"[{color}]{finding.severity}[/{color}]", finding.rule, finding.message_zh)
+    return table
+
+
+if __name__ == "__main__":
+    app()
