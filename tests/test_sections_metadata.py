@@ -1,0 +1,36 @@
+import pytest
+
+from service.pipeline import analyze_bytes
+from tests.conftest import REAL, SEED
+
+TXT_REPORTS = sorted(p for p in REAL.glob("*.txt") if "2018" not in p.name)
+
+
+def test_seed_metadata_and_sections(seed_bytes):
+    result = analyze_bytes(seed_bytes, SEED.name, stages=["metadata", "sections"])
+    doc = result.document
+    assert doc.agency == "苏州市姑苏区党政办公室"
+    assert doc.year == 2023
+    assert doc.published == "2024-01-23"
+    assert doc.title == "苏州市姑苏区党政办公室 2023 年政府信息公开工作年度报告"
+    assert [s.number for s in result.sections] == [1, 2, 3, 4, 5, 6]
+    first = result.sections[0]
+    assert result.text[first.start:first.end].startswith("一、总体情况")
+    assert "6116 条" in result.text[first.start:first.end]
+
+
+@pytest.mark.parametrize("path", TXT_REPORTS, ids=lambda p: p.name)
+def test_archived_reports_have_year_agency_and_sections(path):
+    result = analyze_bytes(path.read_bytes(), path.name, stages=["metadata", "sections"])
+    year = int(path.stem.rsplit("_", 1)[1])
+    assert result.document.year == year
+    assert result.document.agency.startswith("平潭综合实验区")
+    assert result.document.published.startswith(str(year + 1))
+    numbers = [s.number for s in result.sections]
+    assert {1, 2, 3, 4, 5} <= set(numbers)
+
+
+def test_chinese_numeral_sign_off_date():
+    text = "一、总体情况\n本机关收到申请3件。\n某某县人民政府办公室\n二〇二四年一月二十三日\n".encode()
+    result = analyze_bytes(text, "r.txt", stages=["metadata"])
+    assert result.document.published == "2024-01-23"
