@@ -1,0 +1,384 @@
+"""HTML: government web pages as published, page chrome and all.
+
+The report is found as the content container of the page: going down from <body>, the element that still holds
+nearly all of the page's prose and every one of its data tables (no site-specific ids). Inside it, paragraphs go to
+the builder in reading order and each innermost data table becomes a `RawTable` at its place in the flow; a table
+that holds other tables, or prose, is page layout and is read through. Merged cells are expanded into a full grid.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+
+from bs4 import BeautifulSoup, Comment, Doctype, NavigableString, ProcessingInstruction, Tag
+
+from service.document import Document, RawCell
+from service.ingest.base import Backend, IngestError
+from service.ingest.builder import DocumentBuilder
+from service.ingest.decode import decode
+from service.ingest.markup import join_pieces, start_paragraph, vocabulary
+from service.ingest.sniff import sniff
+from service.text import clean_line, compact, is_cjk
+
+_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_\-]+)""", re.I)
+_XML_ENCODING = re.compile(rb"""<\?xml[^>]+encoding\s*=\s*["']([A-Za-z0-9_\-]+)""", re.I)
+_UNREAD_TAGS = ["script", "style", "noscript", "template", "iframe", "object", "embed", "svg", "canvas", "button",
+                "select", "textarea", "input", "head"]
+_BLOCK_TAGS = {"p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "li", "ul", "ol", "dl", "dt", "dd", "section",
+               "article", "header", "footer", "nav", "aside", "main", "blockquote", "pre", "table", "thead", "tbody",
+               "tfoot", "tr", "td", "th", "caption", "form", "fieldset", "address", "center", "hr", "figure",
+               "figcaption", "body", "html"}
+_HEADING_TAGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
+_SPACES = re.compile(r"[ \t\r\n\f]+")
+_MIN_PROSE_RUN = 10
+"""CJK characters a text run needs to count as prose when locating the content (nav labels are shorter)."""
+_CONTENT_SHARE = 0.9
+"""A child element is the content container when it holds this share of its parent's prose (and all its tables)."""
+_CHROME_MAX_PROSE = 200
+"""An element marked as furniture (share bar, breadcrumb) is dropped only when it holds less prose than this."""
+_LAYOUT_CELL_PROSE = 150
+"""A table cell with this much prose (and a full stop) is page layout, not a data cell."""
+_MAX_SPAN = 1000
+_HEADER_REACH = 40
+"""How many elements above the content are searched for the page header's labelled lines."""
+
+
+@dataclass
+class _Measure:
+    prose: int = 0
+    tables: int = 0
+
+
+class HtmlBackend(Backend):
+    format = "html"
+
+    @classmethod
+    def accepts(cls, data: bytes) -> bool:
+        try:
+            return sniff(data) == cls.format
+        except IngestError:
+            return False
+
+    def convert(self, data: bytes, source_name: str) -> Document:
+        text, encoding = decode(data, None if _is_utf8(data) else declared_charset(data))
+        soup = BeautifulSoup(text, "lxml")
+        builder = DocumentBuilder(data, source_name, "html", encoding=encoding)
+        builder.hints.update(_meta_hints(soup))
+        title = _page_title(soup)
+        for tag in soup.find_all(_UNREAD_TAGS):
+            tag.decompose()
+        for node in soup.find_all(string=lambda s: isinstance(s, (Comment, Doctype, ProcessingInstruction))):
+            node.extract()
+        root = soup.body or soup
+        measures = _measure_tree(root)
+        container = _content_container(root, measures)
+        _header_hints(container, builder.hints)
+        _drop_chrome(container, measures)
+        if title:
+            builder.hints.setdefault("title", title)
+        reader = _FlowReader(builder, title)
+        if title and not compact(container.get_text()).startswith(compact(title)):
+            builder.add_block(title, kind="title")
+        reader.read(container)
+        reader.flush()
+        if reader.images:
+            builder.note("HTML_IMAGES", f"正文中有{reader.images}张图片，图片中的内容（如以图片发布的表格）未被读取。",
+                         f"The content holds {reader.images} image(s); what they show (e.g. a table published "
+                         f"as an image) was not read.", severity="info")
+        return builder.build()
+
+
+def declared_charset(data: bytes) -> str | None:
+    """The charset the page names in <meta charset>, <meta http-equiv=Content-Type> or an XML declaration."""
+    head = data[:4096]
+    match = _CHARSET.search(head) or _XML_ENCODING.search(head)
+    return match.group(1).decode("ascii") if match else None
+
+
+def _is_utf8(data: bytes) -> bool:
+    """Valid UTF-8 with non-ASCII bytes is UTF-8 whatever the page declares (GBK text almost never is)."""
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return not data.isascii()
+
+
+@cache
+def _chrome() -> dict:
+    return vocabulary()["html"]["chrome"]
+
+
+# ---------------------------------------------------------------- locating the content
+
+
+def _is_data_table(table: Tag) -> bool:
+    """An innermost table whose cells are short labels and figures (a table of prose is page layout)."""
+    if table.find("table") is not None:
+        return False
+    for cell in table.find_all(["td", "th"]):
+        text = cell.get_text()
+        if sum(1 for ch in text if is_cjk(ch)) >= _LAYOUT_CELL_PROSE and "。" in text:
+            return False
+    return any(cell.get_text().strip() for cell in table.find_all(["td", "th"]))
+
+
+def _measure_tree(root: Tag) -> dict[int, _Measure]:
+    """Prose and data tables per element.
+
+    Prose counts CJK characters outside links, by runs of inline text within one block element (a paragraph split
+    into many <span>s is one run); runs shorter than a sentence (menu labels, buttons) do not count, except in tables.
+    """
+    measures: dict[int, _Measure] = {}
+
+    def visit(tag: Tag, in_link: bool, in_table: bool) -> int:
+        """Measure `tag`; return the CJK count of its inline text that still belongs to the enclosing block."""
+        measure = _Measure()
+        if tag.name == "table" and _is_data_table(tag):
+            measure.tables += 1
+            in_table = True
+        in_link = in_link or tag.name == "a"
+        run = 0
+        for child in tag.children:
+            if isinstance(child, Tag):
+                run += visit(child, in_link, in_table)
+                measure.prose += measures[id(child)].prose
+                measure.tables += measures[id(child)].tables
+            elif isinstance(child, NavigableString) and not in_link:
+                run += sum(1 for ch in child if is_cjk(ch))
+        measures[id(tag)] = measure
+        if tag.name not in _BLOCK_TAGS:
+            return run
+        if in_table or run >= _MIN_PROSE_RUN:
+            measure.prose += run
+        return 0
+
+    visit(root, False, False)
+    return measures
+
+
+def _content_container(root: Tag, measures: dict[int, _Measure]) -> Tag:
+    """Go down from `root` while one child holds nearly all the prose and every data table."""
+    container = root
+    while True:
+        whole = measures[id(container)]
+        if whole.prose == 0:
+            return container
+        inner = next((child for child in container.find_all(True, recursive=False)
+                      if measures[id(child)].prose >= _CONTENT_SHARE * whole.prose
+                      and measures[id(child)].tables == whole.tables), None)
+        if inner is None:
+            return container
+        container = inner
+
+
+def _drop_chrome(container: Tag, measures: dict[int, _Measure]) -> None:
+    chrome = _chrome()
+    tokens = tuple(chrome["class_tokens"])
+    for tag in container.find_all(True):
+        if tag.decomposed:
+            continue
+        measure = measures.get(id(tag), _Measure())
+        if measure.tables or measure.prose >= _CHROME_MAX_PROSE:
+            continue
+        marks = " ".join([*tag.get("class", []), tag.get("id", "")]).lower() if tag.attrs else ""
+        if tag.name in chrome["tags"] or (marks and any(token in marks for token in tokens)):
+            tag.decompose()
+
+
+def is_chrome_text(text: str) -> bool:
+    """A block of page furniture: a breadcrumb, share buttons, download and close links."""
+    chrome = _chrome()
+    folded = compact(text)
+    if folded.startswith(tuple(chrome["prefixes"])):
+        return True
+    for phrase in sorted(chrome["phrases"], key=len, reverse=True):
+        folded = folded.replace(compact(phrase), "")
+    return not folded.strip(chrome["separators"])
+
+
+# ---------------------------------------------------------------- metadata the page states
+
+
+def _meta_hints(soup: BeautifulSoup) -> dict[str, str]:
+    wanted = {name.lower(): key for name, key in vocabulary()["html"]["meta_hints"].items()}
+    hints: dict[str, str] = {}
+    for meta in soup.find_all("meta"):
+        key = wanted.get(str(meta.get("name", "")).lower())
+        value = clean_line(str(meta.get("content", "")))
+        if key and value:
+            hints.setdefault(key, value)
+    return hints
+
+
+def _page_title(soup: BeautifulSoup) -> str | None:
+    """The report title: the government-site meta tag, else the first <h1>-<h3> naming a report, else <title>."""
+    meta = soup.find("meta", attrs={"name": re.compile("^articletitle$", re.I)})
+    if meta and clean_line(str(meta.get("content", ""))):
+        return clean_line(str(meta["content"]))
+    suffixes = tuple(vocabulary()["title"]["suffixes"])
+    for heading in soup.find_all(["h1", "h2", "h3"]):
+        text = clean_line(heading.get_text(" "))
+        if text and compact(text).endswith(suffixes):
+            return text
+    if soup.title and soup.title.string:
+        first = re.split(r"[_|｜]|\s-\s", clean_line(soup.title.string))[0].strip()
+        if compact(first).endswith(suffixes):
+            return first
+    return None
+
+
+def _header_hints(container: Tag, hints: dict[str, str]) -> None:
+    """`来源：…` / `时间：…` lines just above the content (the page header under the title), nearest first."""
+    labels = {compact(label): key for label, key in vocabulary()["html"]["label_hints"].items()}
+    pattern = re.compile(r"(%s)\s*[:：]\s*(\S[^:：]*?)(?=\s+\S+\s*[:：]|$)" % "|".join(
+        re.escape(label) for label in sorted(labels, key=len, reverse=True)))
+    for element in container.find_all_previous(["span", "div", "p", "li", "td", "em", "label"], limit=_HEADER_REACH):
+        if element.find(["div", "p", "table", "ul"]) is not None:
+            continue
+        for match in pattern.finditer(clean_line(element.get_text(" "))):
+            hints.setdefault(labels[compact(match.group(1))], match.group(2).strip())
+
+
+# ---------------------------------------------------------------- reading the flow
+
+
+class _FlowReader:
+    """Walks the content in document order: text runs become paragraphs, data tables become raw tables."""
+
+    def __init__(self, builder: DocumentBuilder, title: str | None):
+        self.builder = builder
+        self._title = compact(title) if title else None
+        self.images = 0
+        self._line: list[str] = []
+        self._heading = False
+        self._fresh = True
+
+    def read(self, tag: Tag) -> None:
+        for child in tag.children:
+            if isinstance(child, Tag):
+                self._read_tag(child)
+            elif isinstance(child, NavigableString):
+                self._line.append(_SPACES.sub(" ", str(child)))
+
+    def _read_tag(self, tag: Tag) -> None:
+        name = tag.name
+        if name == "br":
+            self.flush(block_end=False)
+        elif name == "img":
+            self.images += 1
+        elif name == "table" and _is_data_table(tag):
+            self.flush()
+            self.builder.add_table(table_grid(tag), caption=_caption(tag))
+            self._fresh = True
+        elif name in _BLOCK_TAGS:
+            self.flush()
+            self._heading = name in _HEADING_TAGS
+            self.read(tag)
+            self.flush()
+            self._heading = False
+        else:
+            self.read(tag)
+
+    def flush(self, block_end: bool = True) -> None:
+        """End the current line; at a block end the next text starts a paragraph of its own."""
+        text = clean_line("".join(self._line))
+        self._line = []
+        if text and not is_chrome_text(text):
+            if self._title and not self.builder.last_block and compact(text) == self._title:
+                self.builder.add_block(text, kind="title")
+            elif self._heading:
+                self.builder.add_block(text, kind="heading")
+            elif self._fresh:
+                start_paragraph(self.builder, text)
+            else:
+                self.builder.add_paragraph(text)
+            self._fresh = False
+        if block_end:
+            self._fresh = True
+
+
+def _caption(table: Tag) -> str | None:
+    caption = table.find("caption")
+    return clean_line(caption.get_text(" ")) or None if caption else None
+
+
+# ---------------------------------------------------------------- tables
+
+
+def cell_text(cell: Tag) -> str:
+    """The text of a cell whose label is split over <p>, <span> and <br>: pieces joined, no space within Chinese."""
+    pieces: list[str] = [""]
+
+    def walk(tag: Tag) -> None:
+        for child in tag.children:
+            if isinstance(child, Tag):
+                if child.name == "br":
+                    pieces.append("")
+                elif child.name in _BLOCK_TAGS:
+                    pieces.append("")
+                    walk(child)
+                    pieces.append("")
+                else:
+                    walk(child)
+            elif isinstance(child, NavigableString):
+                pieces[-1] += _SPACES.sub(" ", str(child))
+
+    walk(cell)
+    return join_pieces(pieces)
+
+
+def _span(cell: Tag, attribute: str) -> int:
+    match = re.match(r"\s*(\d+)", str(cell.get(attribute, "1")))
+    return min(int(match.group(1)), _MAX_SPAN) if match else 1
+
+
+def _rows(table: Tag) -> list[Tag]:
+    """The table's own rows (thead, tbody, tfoot or bare), in order."""
+    rows = []
+    for child in table.find_all(True, recursive=False):
+        if child.name == "tr":
+            rows.append(child)
+        elif child.name in ("thead", "tbody", "tfoot"):
+            rows.extend(child.find_all("tr", recursive=False))
+    return rows
+
+
+def table_grid(table: Tag) -> list[list[RawCell]]:
+    """Rows of cells with every merged cell expanded: each covered position holds a copy naming its origin."""
+    rows = _rows(table)
+    slots: dict[tuple[int, int], RawCell] = {}
+    for r, row in enumerate(rows):
+        c = 0
+        for cell in row.find_all(["td", "th"], recursive=False):
+            while (r, c) in slots:
+                c += 1
+            rowspan = _span(cell, "rowspan") or len(rows) - r  # rowspan="0": to the end of the table
+            rowspan = min(rowspan, len(rows) - r)
+            colspan = _span(cell, "colspan") or 1
+            text = cell_text(cell)
+            merged = rowspan > 1 or colspan > 1
+            for dr in range(rowspan):
+                for dc in range(colspan):
+                    slots[(r + dr, c + dc)] = RawCell(
+                        text=text, row=r + dr, col=c + dc, rowspan=rowspan, colspan=colspan,
+                        origin=(r, c) if merged else None)
+            c += colspan
+    width = max((c for _, c in slots), default=-1) + 1
+    grid = [[slots.get((r, c)) or RawCell(text="", row=r, col=c) for c in range(width)] for r in range(len(rows))]
+    return _drop_blank_rows(grid)
+
+
+def _drop_blank_rows(grid: list[list[RawCell]]) -> list[list[RawCell]]:
+    """Remove rows with no text and no cell spanning into other rows (spacer rows), renumbering what is left."""
+    keep = [r for r, row in enumerate(grid) if any(c.text or c.rowspan > 1 for c in row)]
+    new_index = {old: new for new, old in enumerate(keep)}
+    out = []
+    for old in keep:
+        out.append([cell.model_copy(update={
+            "row": new_index[old],
+            "origin": (new_index[cell.origin[0]], cell.origin[1]) if cell.origin else None,
+        }) for cell in grid[old]])
+    return out
