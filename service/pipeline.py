@@ -18,11 +18,12 @@ STAGES: Registry = Registry(
     modules=[
         "service.sections",
         "service.metadata",
+        "service.nlp.stage",
         "service.checks.stage",
     ],
 )
 
-DEFAULT_STAGES = ["ingest_notes", "metadata", "sections", "checks"]
+DEFAULT_STAGES = ["ingest_notes", "metadata", "sections", "figures", "checks"]
 
 
 @dataclass

@@ -50,6 +50,13 @@ class Figure(BaseModel):
     metric: str | None = None
     source: str = "rules"
     """Which extractor found it (rules, spacy, transformer)."""
+    relation: Literal["total", "part", "share", "change"] | None = None
+    parts_open: bool = False
+    """Its list of parts is marked incomplete (等) or inclusive (含…): the parts may sum to less."""
+    refers_to: str | None = None
+    """For a share (占 45.3%) or a change (较去年增加 31%): the figure it describes."""
+    rule: str | None = None
+    """The cross-check (X1…X14) that compares it with its table cell, when `metric` is set."""
 
 
 class Section(BaseModel):

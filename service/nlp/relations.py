@@ -1,0 +1,174 @@
+"""`figure_relations`: how the figures of a sentence relate (issue 4 item 3, format-spec X11–X13).
+
+* totals and parts: "6116 条，其中信息公开 2540 条、政务动态 3431 条" → the parts' `part_of` is the total's index;
+  a list ending in 等 is open (`parts_open` on the total); "办结 1191 件（含上年结转 189 件）" is an open breakdown too;
+* changes: "较去年增加 31%" → `change` increase, `refers_to` the figure it changes;
+* shares: "占 45.3%" or "59 件（45.3%）" → `relation` "share", `refers_to` the counted figure.
+Indices point into doc.spans["figures"].
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+
+from spacy.language import Language
+from spacy.tokens import Doc, Span
+
+from service.nlp.context import tokens_between
+from service.nlp.lexicon import load
+from service.nlp.pipeline import FIGURES
+from service.text import fold
+
+_SENTENCE_END = "。！？!?"
+_LONG_CLAUSE_AFTER_SEMICOLON = 6
+
+
+@cache
+def _words() -> dict:
+    lex = load("relations")
+    alt = lambda words: "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))  # noqa: E731
+    column_words = "|".join(v for table in load("metrics")["columns"].values() for v in table.values())
+    return {
+        "part": re.compile(rf"(?:{alt(lex['part_markers'])})|涉及(?={column_words})"),
+        "inclusive": re.compile(rf"[（(]\s*(?:{alt(lex['inclusive_markers'])})"),
+        "open": tuple(lex["open_markers"]),
+        "new_total": re.compile(alt(lex["new_total_markers"])),
+        "change_marker": re.compile(alt(lex["change_markers"])),
+        "increase": re.compile(rf"(?:{alt(lex['increase_verbs'])})了?\s*$"),
+        "decrease": re.compile(rf"(?:{alt(lex['decrease_verbs'])})了?\s*$"),
+        "share": re.compile(rf"(?:{alt(lex['share_markers'])})\s*$"),
+        "verbs": set(lex["verbs"]),
+    }
+
+
+@Language.component("figure_relations")
+def figure_relations(doc: Doc) -> Doc:
+    figures = list(doc.spans[FIGURES])
+    for i, span in enumerate(figures):
+        _mark_share_or_change(doc, figures, i)
+    _mark_parts(doc, figures)
+    return doc
+
+
+def _gap(doc: Doc, figures: list[Span], i: int) -> str:
+    start = figures[i - 1].end_char if i > 0 else 0
+    return fold(doc.text[start:figures[i].start_char])
+
+
+def _mark_share_or_change(doc: Doc, figures: list[Span], i: int) -> None:
+    span, words = figures[i], _words()
+    gap = _gap(doc, figures, i)
+    clause = re.split(r"[，,；;。！？!?\n]", gap)[-1]
+    if span._.kind in ("percent", "pp_change") and words["change_marker"].search(clause):
+        direction = "increase" if words["increase"].search(clause) else "decrease" if words["decrease"].search(
+            clause) else None
+        if direction:
+            span._.change, span._.relation = direction, "change"
+            span._.refers_to = _previous_count(figures, i, doc)
+            return
+    if span._.kind == "count" and words["change_marker"].search(clause):
+        direction = "increase" if words["increase"].search(clause) else "decrease" if words["decrease"].search(
+            clause) else None
+        if direction:
+            span._.change, span._.relation = direction, "change"
+            span._.refers_to = _previous_count(figures, i, doc)
+            return
+    if span._.kind == "percent" and i > 0 and (words["share"].search(clause) or re.fullmatch(r"\s*[（(]\s*", gap)):
+        previous = figures[i - 1]
+        if previous._.kind == "count" and previous.sent.start == span.sent.start:
+            span._.relation, span._.refers_to = "share", i - 1
+
+
+def _previous_count(figures: list[Span], i: int, doc: Doc) -> int | None:
+    sent_start = figures[i].sent.start
+    for j in range(i - 1, -1, -1):
+        if figures[j]._.kind == "count" and figures[j]._.relation is None:
+            previous_sentence = doc[sent_start - 1].sent.start if sent_start > 0 else sent_start
+            return j if figures[j].start >= previous_sentence else None
+    return None
+
+
+def _mark_parts(doc: Doc, figures: list[Span]) -> None:
+    words = _words()
+    i = 0
+    while i < len(figures):
+        gap = _gap(doc, figures, i)
+        inclusive = words["inclusive"].search(gap)
+        marker = words["part"].search(gap)
+        if inclusive and i > 0 and figures[i]._.kind == "count" and _is_counted(figures[i - 1]):
+            figures[i]._.part_of, figures[i]._.relation = i - 1, "part"
+            figures[i - 1]._.parts_open = True
+            i += 1
+            continue
+        if marker and _is_counted(figures[i]) and not _crosses_two_sentences(gap[:marker.start()]):
+            parts = _collect_parts(doc, figures, i)
+            total = _choose_total(doc, figures, i, parts)
+            if total is not None:
+                for p in parts:
+                    figures[p]._.part_of, figures[p]._.relation = total, "part"
+                if figures[total]._.relation is None:
+                    figures[total]._.relation = "total"
+                figures[total]._.parts_open = figures[total]._.parts_open or _list_is_open(doc, figures, parts)
+                i = parts[-1] + 1
+                continue
+        i += 1
+
+
+def _is_counted(span: Span) -> bool:
+    return span._.kind in ("count", "money") and span._.relation is None
+
+
+def _crosses_two_sentences(text: str) -> bool:
+    return sum(text.count(c) for c in _SENTENCE_END) > 1
+
+
+def _collect_parts(doc: Doc, figures: list[Span], first: int) -> list[int]:
+    """The figures after a 其中 that list parts: same unit as the first, up to a new total, a new clause or 。"""
+    words, unit, parts = _words(), figures[first]._.unit, [first]
+    for j in range(first + 1, len(figures)):
+        span, gap = figures[j], _gap(doc, figures, j)
+        if span._.kind == "percent" or span._.relation in ("share", "change"):
+            continue
+        if any(c in gap for c in _SENTENCE_END) or span._.unit != unit or words["new_total"].search(gap):
+            break
+        if words["inclusive"].search(gap):
+            continue
+        start = figures[j - 1].end_char
+        if any(t in words["verbs"] for t in tokens_between(doc, start, span.start_char)):
+            break
+        after_semicolon = re.split(r"[；;]", gap)
+        if len(after_semicolon) > 1 and len(after_semicolon[-1].strip()) > _LONG_CLAUSE_AFTER_SEMICOLON:
+            break
+        parts.append(j)
+    return parts
+
+
+def _choose_total(doc: Doc, figures: list[Span], first: int, parts: list[int]) -> int | None:
+    """The figure the parts break down: same unit first; the one they sum to, else the nearest."""
+    sent_start = figures[first].sent.start
+    lower = doc[sent_start - 1].sent.start if sent_start > 0 else 0
+    candidates = [j for j in range(first - 1, -1, -1)
+                  if figures[j].start >= lower and _is_total_candidate(figures[j])]
+    current = [j for j in candidates if figures[j].sent.start == sent_start]
+    pool = current or candidates
+    if not pool:
+        return None
+    total_of_parts = sum(figures[p]._.value for p in parts)
+    same_unit = [j for j in pool if figures[j]._.unit == figures[first]._.unit] or pool
+    for j in same_unit:
+        if abs(figures[j]._.value - total_of_parts) < 1e-9:
+            return j
+    return same_unit[0]
+
+
+def _is_total_candidate(span: Span) -> bool:
+    return span._.kind in ("count", "money") and span._.relation in (None, "total")
+
+
+def _list_is_open(doc: Doc, figures: list[Span], parts: list[int]) -> bool:
+    """等 right after a part ("…145 条等") or before the last part's words ("…等 3 条") leaves the list open."""
+    open_words = _words()["open"]
+    last = figures[parts[-1]]
+    after = fold(doc.text[last.end_char:last.end_char + 3]).lstrip()
+    return after.startswith(open_words)

@@ -1,0 +1,36 @@
+"""The `figures` stage: run the NLP pipeline over the narrative and fill `analysis.figures`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from spacy.tokens import Doc, Span
+
+from service.nlp.pipeline import FIGURES, get_nlp
+from service.pipeline import STAGES, Analysis
+from service.result import Figure
+
+
+@STAGES.register("figures")
+def extract_figures(analysis: Analysis) -> None:
+    doc = get_nlp()(analysis.document.text)
+    analysis.figures = figures_from_doc(doc, page_at=analysis.document.page_at)
+
+
+def figures_from_doc(doc: Doc, page_at: Callable[[int], int | None] = lambda _offset: None) -> list[Figure]:
+    spans = list(doc.spans[FIGURES])
+    ids = [f"f{i + 1}" for i in range(len(spans))]
+    return [_figure(span, ids[i], ids, page_at) for i, span in enumerate(spans)]
+
+
+def _figure(span: Span, figure_id: str, ids: list[str], page_at: Callable[[int], int | None]) -> Figure:
+    def ref(index: int | None) -> str | None:
+        return ids[index] if index is not None else None
+
+    return Figure(
+        id=figure_id, text=span.text, start=span.start_char, end=span.end_char, page=page_at(span.start_char),
+        sentence=(span.sent.start_char, span.sent.end_char), value=span._.value, unit=span._.unit,
+        kind=span._.kind, approximate=span._.approximate, subject=span._.subject, change=span._.change,
+        part_of=ref(span._.part_of), metric=span._.metric, source=span._.source, relation=span._.relation,
+        parts_open=span._.parts_open, refers_to=ref(span._.refers_to), rule=span._.rule,
+    )

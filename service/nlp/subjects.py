@@ -1,0 +1,74 @@
+"""`figure_subjects`: what each figure counts, as written (政务动态, 公众监督留言, 依申请公开答复, 政务新媒体)."""
+
+from __future__ import annotations
+
+from functools import cache
+
+from spacy.language import Language
+from spacy.tokens import Doc, Span
+
+from service.nlp.context import lead_start, previous_end, tail_end
+from service.nlp.lexicon import load
+from service.nlp.pipeline import FIGURES
+from service.text import fold
+
+
+@cache
+def _words() -> dict:
+    lex = load("relations")
+    return {
+        "verbs": set(lex["verbs"]),
+        "prefixes": sorted(lex["subject_strip_prefixes"] + load("metrics")["scope_words"] + lex["scope_prefixes"],
+                           key=len, reverse=True),
+        "suffixes": sorted(lex["subject_strip_suffixes"], key=len, reverse=True),
+        "forward_stops": set(lex["forward_stops"]) | set(lex["verbs"]),
+    }
+
+
+@Language.component("figure_subjects")
+def figure_subjects(doc: Doc) -> Doc:
+    figures = list(doc.spans[FIGURES])
+    for i, span in enumerate(figures):
+        if span._.kind in ("percent", "pp_change", "duration"):
+            continue
+        span._.subject = backward_subject(doc, span, previous_end(figures, i)) or forward_subject(doc, span)
+    return doc
+
+
+def backward_subject(doc: Doc, span: Span, stop_at: int) -> str | None:
+    start = lead_start(doc, span, stop_at)
+    words = _words()
+    tokens = [t for t in doc if start <= t.idx and t.idx + len(t.text) <= span.start_char]
+    verbs = [t for t in tokens if t.text in words["verbs"]]
+    for verb in reversed(verbs):
+        subject = _trim(fold(doc.text[verb.idx + len(verb.text):span.start_char]))
+        if subject:
+            return subject
+    return None if verbs else _trim(fold(doc.text[start:span.start_char]))
+
+
+def forward_subject(doc: Doc, span: Span) -> str | None:
+    """Number before the noun (E03, "29 个政务新媒体正常运营"): the words after the figure up to a verb or stop."""
+    end = tail_end(doc, span)
+    stops = _words()["forward_stops"]
+    out = []
+    for token in doc[span.end:]:
+        if token.idx >= end or token.text in stops:
+            break
+        out.append(token.text_with_ws)
+    return _trim(fold("".join(out)))
+
+
+def _trim(text: str) -> str | None:
+    text = text.strip(" \t\u3000“”\"'《》<>")
+    changed = True
+    while changed and text:
+        changed = False
+        for word in _words()["prefixes"]:
+            if text.startswith(word) and len(text) > len(word):
+                text, changed = text[len(word):].lstrip(), True
+        for word in _words()["suffixes"]:
+            if text.endswith(word) and len(text) > len(word):
+                text, changed = text[: -len(word)].rstrip(), True
+    text = text.strip(" \t\u3000“”\"'")
+    return text or None
