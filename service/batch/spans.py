@@ -119,31 +119,6 @@ def from_result(result: Result, doc_id: str) -> AnnotatedDoc:
     return AnnotatedDoc(doc_id=doc_id, text=result.text, spans=spans, relations=relations, meta=meta)
 
 
-def span_records(result: Result, doc_id: str) -> list[dict]:
-    """One flat record per figure (the lines of a run's annotations.jsonl)."""
-    return [
-        {
-            "doc_id": doc_id,
-            "sha256": result.document.sha256,
-            "id": f.id,
-            "page": f.page,
-            "char_start": f.start,
-            "char_end": f.end,
-            "text": f.text,
-            "label": label_for_kind(f.kind),
-            "value": f.value,
-            "unit": f.unit,
-            "approximate": f.approximate,
-            "subject": f.subject,
-            "change": f.change,
-            "part_of": f.part_of,
-            "metric": f.metric,
-            "source": f.source,
-        }
-        for f in result.figures
-    ]
-
-
 def load_result(path: Path) -> Result:
     return Result.model_validate_json(path.read_bytes())
 
