@@ -109,5 +109,10 @@ def _findings_table(result: Result) -> Table:
     return table
 
 
+from service.batch.cli import register as register_batch_commands  # noqa: E402  (batch: annotate, export, gold)
+
+register_batch_commands(app)
+
+
 if __name__ == "__main__":
     app()
