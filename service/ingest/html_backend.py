@@ -18,8 +18,10 @@ from service.document import Document, RawCell
 from service.ingest.base import Backend, IngestError
 from service.ingest.builder import DocumentBuilder
 from service.ingest.decode import decode
+from service.ingest.headings import is_heading
 from service.ingest.markup import join_pieces, start_paragraph, vocabulary
 from service.ingest.sniff import sniff
+from service.lexicon import section_keywords
 from service.text import clean_line, compact, is_cjk
 
 _CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_\-]+)""", re.I)
@@ -35,10 +37,10 @@ _SPACES = re.compile(r"[ \t\r\n\f]+")
 _MIN_PROSE_RUN = 10
 """CJK characters a text run needs to count as prose when locating the content (nav labels are shorter)."""
 _CONTENT_SHARE = 0.9
-"""A child element is the content container when it holds this share of its parent's prose (and all its tables)."""
+_CONTENT_SHARE_WITH_HEADINGS = 0.5
 _CHROME_MAX_PROSE = 200
 """An element marked as furniture (share bar, breadcrumb) is dropped only when it holds less prose than this."""
-_LAYOUT_CELL_PROSE = 150
+_LAYOUT_CELL_PROSE = 100
 """A table cell with this much prose (and a full stop) is page layout, not a data cell."""
 _MAX_SPAN = 1000
 _HEADER_REACH = 40
@@ -49,6 +51,8 @@ _HEADER_REACH = 40
 class _Measure:
     prose: int = 0
     tables: int = 0
+    headings: int = 0
+    """Section headings (一、总体情况 …) inside."""
 
 
 class HtmlBackend(Backend):
@@ -72,16 +76,16 @@ class HtmlBackend(Backend):
         for node in soup.find_all(string=lambda s: isinstance(s, (Comment, Doctype, ProcessingInstruction))):
             node.extract()
         root = soup.body or soup
-        measures = _measure_tree(root)
+        measures, furniture = _measure_tree(root)
         container = _content_container(root, measures)
         _header_hints(container, builder.hints)
-        _drop_chrome(container, measures)
+        _drop_furniture(container, furniture)
         if title:
             builder.hints.setdefault("title", title)
         reader = _FlowReader(builder, title)
         if title and not compact(container.get_text()).startswith(compact(title)):
             builder.add_block(title, kind="title")
-        reader.read(container)
+        reader.read_tag(container)
         reader.flush()
         if reader.images:
             builder.note("HTML_IMAGES", f"正文中有{reader.images}张图片，图片中的内容（如以图片发布的表格）未被读取。",
@@ -115,8 +119,10 @@ def _chrome() -> dict:
 
 
 def _is_data_table(table: Tag) -> bool:
-    """An innermost table whose cells are short labels and figures (a table of prose is page layout)."""
+    """An innermost table of two or more columns whose cells are short labels and figures (not page layout)."""
     if table.find("table") is not None:
+        return False
+    if all(len(row.find_all(["td", "th"], recursive=False)) < 2 for row in _rows(table)):
         return False
     for cell in table.find_all(["td", "th"]):
         text = cell.get_text()
@@ -125,66 +131,91 @@ def _is_data_table(table: Tag) -> bool:
     return any(cell.get_text().strip() for cell in table.find_all(["td", "th"]))
 
 
-def _measure_tree(root: Tag) -> dict[int, _Measure]:
-    """Prose and data tables per element.
+def _measure_tree(root: Tag) -> tuple[dict[int, _Measure], set[int]]:
+    """Prose, data tables and section headings per element; and the elements marked as page furniture.
 
     Prose counts CJK characters outside links, by runs of inline text within one block element (a paragraph split
     into many <span>s is one run); runs shorter than a sentence (menu labels, buttons) do not count, except in tables.
+    An element marked as furniture (footer, share bar) that holds little prose and no data table counts nothing.
     """
     measures: dict[int, _Measure] = {}
+    furniture: set[int] = set()
 
-    def visit(tag: Tag, in_link: bool, in_table: bool) -> int:
-        """Measure `tag`; return the CJK count of its inline text that still belongs to the enclosing block."""
+    def visit(tag: Tag, in_link: bool, in_table: bool) -> str:
+        """Measure `tag`; return its inline text that still belongs to the enclosing block."""
         measure = _Measure()
         if tag.name == "table" and _is_data_table(tag):
             measure.tables += 1
             in_table = True
         in_link = in_link or tag.name == "a"
-        run = 0
+        run: list[str] = []
         for child in tag.children:
             if isinstance(child, Tag):
-                run += visit(child, in_link, in_table)
-                measure.prose += measures[id(child)].prose
-                measure.tables += measures[id(child)].tables
+                run.append(visit(child, in_link, in_table))
+                inner = measures[id(child)]
+                measure.prose += inner.prose
+                measure.tables += inner.tables
+                measure.headings += inner.headings
             elif isinstance(child, NavigableString) and not in_link:
-                run += sum(1 for ch in child if is_cjk(ch))
+                run.append(str(child))
+        pending = "".join(run)
+        if tag.name in _BLOCK_TAGS:
+            cjk = sum(1 for ch in pending if is_cjk(ch))
+            if in_table or cjk >= _MIN_PROSE_RUN:
+                measure.prose += cjk
+            if not in_table and _is_section_heading(pending):
+                measure.headings += 1
+            pending = ""
+        if _is_furniture(tag) and not measure.tables and measure.prose < _CHROME_MAX_PROSE:
+            furniture.add(id(tag))
+            measure.prose = measure.headings = 0
+            pending = ""
         measures[id(tag)] = measure
-        if tag.name not in _BLOCK_TAGS:
-            return run
-        if in_table or run >= _MIN_PROSE_RUN:
-            measure.prose += run
-        return 0
+        return pending
 
     visit(root, False, False)
-    return measures
+    return measures, furniture
+
+
+def _is_section_heading(text: str) -> bool:
+    text = clean_line(text)
+    return is_heading(text) and any(keyword in compact(text) for keyword in section_keywords())
+
+
+def _is_furniture(tag: Tag) -> bool:
+    chrome = _chrome()
+    if tag.name in chrome["tags"]:
+        return True
+    if not tag.attrs:
+        return False
+    marks = " ".join([*tag.get("class", []), str(tag.get("id", ""))]).lower()
+    return any(token in marks for token in chrome["class_tokens"])
 
 
 def _content_container(root: Tag, measures: dict[int, _Measure]) -> Tag:
-    """Go down from `root` while one child holds nearly all the prose and every data table."""
+    """Go down from `root` while one child holds every data table and section heading and (nearly) all the prose.
+
+    "Nearly all" is 90%; with the report's section headings to go by, half of the prose is enough (the rest being a
+    long footer or sidebar).
+    """
     container = root
     while True:
         whole = measures[id(container)]
         if whole.prose == 0:
             return container
+        share = _CONTENT_SHARE_WITH_HEADINGS if whole.headings >= 2 else _CONTENT_SHARE
         inner = next((child for child in container.find_all(True, recursive=False)
-                      if measures[id(child)].prose >= _CONTENT_SHARE * whole.prose
-                      and measures[id(child)].tables == whole.tables), None)
+                      if measures[id(child)].prose >= share * whole.prose
+                      and measures[id(child)].tables == whole.tables
+                      and measures[id(child)].headings == whole.headings), None)
         if inner is None:
             return container
         container = inner
 
 
-def _drop_chrome(container: Tag, measures: dict[int, _Measure]) -> None:
-    chrome = _chrome()
-    tokens = tuple(chrome["class_tokens"])
+def _drop_furniture(container: Tag, furniture: set[int]) -> None:
     for tag in container.find_all(True):
-        if tag.decomposed:
-            continue
-        measure = measures.get(id(tag), _Measure())
-        if measure.tables or measure.prose >= _CHROME_MAX_PROSE:
-            continue
-        marks = " ".join([*tag.get("class", []), tag.get("id", "")]).lower() if tag.attrs else ""
-        if tag.name in chrome["tags"] or (marks and any(token in marks for token in tokens)):
+        if id(tag) in furniture and not tag.decomposed:
             tag.decompose()
 
 
@@ -259,11 +290,11 @@ class _FlowReader:
     def read(self, tag: Tag) -> None:
         for child in tag.children:
             if isinstance(child, Tag):
-                self._read_tag(child)
+                self.read_tag(child)
             elif isinstance(child, NavigableString):
                 self._line.append(_SPACES.sub(" ", str(child)))
 
-    def _read_tag(self, tag: Tag) -> None:
+    def read_tag(self, tag: Tag) -> None:
         name = tag.name
         if name == "br":
             self.flush(block_end=False)
