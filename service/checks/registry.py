@@ -15,7 +15,9 @@ Check = Callable[["Analysis"], Iterable[Finding]]
 
 RULES: Registry[Check] = Registry(
     "rule",
-    modules=[],
+    modules=[
+        "service.checks.narrative",
+    ],
 )
 
 rule = RULES.register
