@@ -256,9 +256,12 @@ def parts_vs_total(analysis) -> Iterable[Finding]:
         )
 
 
-@rule("X13")
+@rule("X13.implied")
 def year_on_year(analysis) -> Iterable[Finding]:
-    """较去年增加 Y% with this year's N implies last year's value; record it, and compare when the prior is known."""
+    """较去年增加 Y% with this year's N implies last year's value: record it (rule X13, info) so that the previous
+    report can confirm it. When that report is at hand, the cross-year X13 of service/checks/history.py compares."""
+    if _has_prior_report(analysis):
+        return
     by_id = {f.id: f for f in analysis.figures}
     for change in analysis.figures:
         if change.relation != "change" or change.refers_to not in by_id:
@@ -267,31 +270,24 @@ def year_on_year(analysis) -> Iterable[Finding]:
         low, high, implied = _implied_prior(change, current.value)
         if implied is None:
             continue
-        prior = _prior_value(analysis, current)
-        data = {"current": current.value, "change": change.value, "unit": change.unit, "direction": change.change,
-                "implied_prior": round(implied, 2), "implied_prior_range": [round(low, 2), round(high, 2)],
-                "metric": current.metric, "subject": current.subject}
-        evidence = [figure_evidence(change), figure_evidence(current)]
-        if prior is not None and not (math.floor(low) <= prior <= math.ceil(high)):
-            yield Finding(
-                rule="X13", severity="warning",
-                message_zh=f"“{change.text}”的变化意味着上年约为 {round(implied, 1)}，但上年报告为 {_fmt(prior)}",
-                message_en=f"The stated change {change.text} implies about {round(implied, 1)} last year, but last "
-                           f"year's report gives {_fmt(prior)}",
-                expected=prior, actual=round(implied, 2), evidence=evidence, data={**data, "prior": prior},
-            )
-            continue
+        direction_zh = "增加" if change.change == "increase" else "减少"
         yield Finding(
             rule="X13", severity="info",
-            message_zh=f"“{current.text}”{'较上年增加' if change.change == 'increase' else '较上年减少'}"
-                       f"“{change.text}”，推算上年约为 {round(implied, 1)}" + ("，与上年报告一致" if prior is not None
-                                                                             else "，需与上年报告核对"),
-            message_en=f"{current.text} with a change of {change.text} implies about {round(implied, 1)} last year"
-                       + (", consistent with last year's report" if prior is not None
-                          else "; to be confirmed against last year's report"),
-            actual=round(implied, 2), expected=prior, evidence=evidence,
-            data={**data, **({"prior": prior} if prior is not None else {})},
+            message_zh=f"“{current.text}”较上年{direction_zh}“{change.text}”，推算上年约为 {round(implied, 1)}，"
+                       "需与上年报告核对",
+            message_en=f"{current.text} with a stated change of {change.text} implies about {round(implied, 1)} "
+                       "last year; to be confirmed against last year's report",
+            actual=round(implied, 2), evidence=[figure_evidence(change), figure_evidence(current)],
+            data={"current": current.value, "change": change.value, "unit": change.unit,
+                  "direction": change.change, "implied_prior": round(implied, 2),
+                  "implied_prior_range": [round(low, 2), round(high, 2)], "metric": current.metric,
+                  "subject": current.subject},
         )
+
+
+def _has_prior_report(analysis) -> bool:
+    year = analysis.info.year
+    return year is not None and any(r.document.year == year - 1 for r in analysis.history)
 
 
 def _implied_prior(change: Figure, current: float) -> tuple[float, float, float | None]:
@@ -307,23 +303,6 @@ def _implied_prior(change: Figure, current: float) -> tuple[float, float, float 
         implied = current - sign * change.value
         return implied, implied, implied
     return 0, 0, None
-
-
-def _prior_value(analysis, current: Figure) -> float | None:
-    year = analysis.info.year
-    if year is None:
-        return None
-    for prior in analysis.history:
-        if prior.document.year != year - 1:
-            continue
-        if current.metric:
-            cell = resolve(prior.tables, current.metric)
-            if cell is not None:
-                return cell.value
-            for figure in prior.figures:
-                if figure.metric == current.metric and not figure.approximate:
-                    return figure.value
-    return None
 
 
 @rule("X15")
