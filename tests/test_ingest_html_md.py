@@ -366,7 +366,7 @@ def test_city_office_pages_and_text(city_office):
 
 HANDMADE_MD = """# 某局2023年政府信息公开工作年度报告
 
-一、总体情况
+**一、总体情况**
 本机关全年共收到政府信息公开申请，各类申请
 共计 5 件，均已按期答复。
 
@@ -377,6 +377,7 @@ HANDMADE_MD = """# 某局2023年政府信息公开工作年度报告
 | 规章 | 1 |
 | 规范性文件 | 2 | 0 | 9 | extra |
 | 含\\|竖线 | 3 | 1 |
+| 社会<br>公益组织 | **0** | 0 |
 注：以上为本年数据。
 | 行政许可 | 7 |
 |---|---|
@@ -398,7 +399,8 @@ def test_handmade_markdown():
     assert first.texts() == [["信息内容", "本年制发件数", "本年废止件数", "", ""],
                              ["规章", "1", "", "", ""],
                              ["规范性文件", "2", "0", "9", "extra"],
-                             ["含|竖线", "3", "1", "", ""]]
+                             ["含|竖线", "3", "1", "", ""],
+                             ["社会公益组织", "0", "0", "", ""]]
     assert second.texts() == [["行政许可", "7"]]
     assert first.anchor < document.text.index("注：以上为本年数据。") < second.anchor
     assert document.source.pages is None
@@ -409,3 +411,14 @@ def test_markdown_gbk_export_decodes():
     assert document.source.format == "md"
     assert document.source.encoding == "gb18030"
     assert len(document.tables) == 2
+
+
+def test_html_paragraphs_broken_mid_sentence_join_but_never_across_a_table():
+    body = ("<p>2023年，本机关全年共收到各类政府信息公开申请</p><p>5件，均已按期答复。</p>"
+            "<p>本机关政府信息公开申请办理情况统计如下表所列</p>"
+            "<table><tr><td>规章</td><td>1</td></tr></table>"
+            "<p>表中数据均已经过复核并与系统台账一致。</p>")
+    document = ingest(page(body).encode(), "joined.html")
+    assert "2023年，本机关全年共收到各类政府信息公开申请5件，均已按期答复。" in document.text
+    assert "统计如下表所列\n表中数据" in document.text
+    assert document.tables[0].anchor == document.text.index("\n表中数据")

@@ -96,7 +96,7 @@ class HtmlBackend(Backend):
 
 def declared_charset(data: bytes) -> str | None:
     """The charset the page names in <meta charset>, <meta http-equiv=Content-Type> or an XML declaration."""
-    head = data[:4096]
+    head = data[:8192]
     match = _CHARSET.search(head) or _XML_ENCODING.search(head)
     return match.group(1).decode("ascii") if match else None
 
@@ -277,7 +277,10 @@ def _header_hints(container: Tag, hints: dict[str, str]) -> None:
 
 
 class _FlowReader:
-    """Walks the content in document order: text runs become paragraphs, data tables become raw tables."""
+    """Walks the content in document order: text runs become paragraphs, data tables become raw tables.
+
+    A paragraph never joins across a table (`_fresh`): the text after a table starts anew.
+    """
 
     def __init__(self, builder: DocumentBuilder, title: str | None):
         self.builder = builder
@@ -297,7 +300,7 @@ class _FlowReader:
     def read_tag(self, tag: Tag) -> None:
         name = tag.name
         if name == "br":
-            self.flush(block_end=False)
+            self.flush()
         elif name == "img":
             self.images += 1
         elif name == "table" and _is_data_table(tag):
@@ -313,8 +316,8 @@ class _FlowReader:
         else:
             self.read(tag)
 
-    def flush(self, block_end: bool = True) -> None:
-        """End the current line; at a block end the next text starts a paragraph of its own."""
+    def flush(self) -> None:
+        """End the current line of text: a paragraph, joined to the one before when that one broke mid-sentence."""
         text = clean_line("".join(self._line))
         self._line = []
         if text and not is_chrome_text(text):
@@ -327,8 +330,6 @@ class _FlowReader:
             else:
                 self.builder.add_paragraph(text)
             self._fresh = False
-        if block_end:
-            self._fresh = True
 
 
 def _caption(table: Tag) -> str | None:

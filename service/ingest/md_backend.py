@@ -22,6 +22,14 @@ _PIPE_ROW = re.compile(r"^\s*\|.*\|\s*$")
 _HEADING = re.compile(r"^\s{0,3}(#{1,6})\s+(.*?)\s*#*\s*$")
 _CELL_SPLIT = re.compile(r"(?<!\\)\|")
 _SEPARATOR_CELL = re.compile(r"^:?-+:?$")
+_CELL_BREAK = re.compile(r"<br\s*/?>", re.I)
+_EMPHASIS = re.compile(r"(\*\*|__)(.+?)\1")
+_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
+
+
+def plain(text: str) -> str:
+    """Markdown inline markup removed: **bold**, __bold__, [text](link) and ![alt](image) keep only their text."""
+    return _EMPHASIS.sub(r"\2", _LINK.sub(r"\1", text))
 
 
 class MarkdownBackend(Backend):
@@ -43,11 +51,11 @@ class MarkdownBackend(Backend):
 
 
 def pipe_cells(line: str) -> list[str]:
-    """The cells of one pipe row, outer pipes removed, escaped pipes restored, whitespace cleaned."""
+    """The cells of one pipe row: outer pipes removed, escaped pipes restored, <br> inside a cell joined."""
     inner = line.strip()
     inner = inner[1:] if inner.startswith("|") else inner
     inner = inner[:-1] if inner.endswith("|") and not inner.endswith("\\|") else inner
-    return [clean_line(cell.replace("\\|", "|")) for cell in _CELL_SPLIT.split(inner)]
+    return [join_pieces(_CELL_BREAK.split(plain(cell).replace("\\|", "|"))) for cell in _CELL_SPLIT.split(inner)]
 
 
 def is_separator_row(cells: list[str]) -> bool:
@@ -112,6 +120,7 @@ class _MarkdownReader:
             self._add_row(pipe_cells(line))
             return
         self._close_table()
+        line = plain(line)
         heading = _HEADING.match(line)
         if not line.strip():
             self._fresh = True
