@@ -325,7 +325,7 @@ def _cell_text(chars: list[dict]) -> str:
     """The text of one cell with its wrapped lines joined (D2): no line breaks, CJK joined without spaces."""
     text = ""
     for line in _group_lines(chars):
-        text = _join(text, _line_text(line))
+        text = join_wrapped(text, _line_text(line))
     return clean_line(text)
 
 
@@ -357,11 +357,13 @@ def _line_text(chars: list[dict]) -> str:
     return clean_line("".join(parts))
 
 
-def _join(left: str, right: str) -> str:
-    """Join two wrapped pieces of one sentence: a space only between two Latin letters or digits."""
+def join_wrapped(left: str, right: str) -> str:
+    """Join two wrapped pieces of one text: a space only between Latin words (a number cut by a narrow cell and
+    Chinese text join directly)."""
     if not left or not right:
         return left + right
-    if left[-1].isascii() and left[-1].isalnum() and right[0].isascii() and right[0].isalnum():
+    a, b = left[-1], right[0]
+    if a.isascii() and b.isascii() and a.isalnum() and b.isalnum() and not (a.isdigit() and b.isdigit()):
         return f"{left} {right}"
     return left + right
 
@@ -488,7 +490,7 @@ def _join_seam(above: list[Cell], below: list[Cell], seam: int) -> tuple[list[Ce
         spans = cell.r1 - cell.r0 > 1
         if partner is not None and (row_cut or (_continues_text(partner, cell) and (
                 spans or (not cell.text and partner.r1 - partner.r0 > 1)))):
-            partner.text = _join(partner.text, cell.text)
+            partner.text = join_wrapped(partner.text, cell.text)
             partner.r1 = max(partner.r1, cell.r1 - shift)
             continue
         cell.r0 -= shift
@@ -540,7 +542,8 @@ def _grid(group: TableGroup) -> list[list[RawCell]]:
 
 
 def _drop_empty_rows(rows: list[list[RawCell]]) -> list[list[RawCell]]:
-    keep = [r for r, row in enumerate(rows) if any(c.text for c in row)]
+    """Drop rows with no text of their own (only spanned through): slivers of rows a page break cut."""
+    keep = [r for r, row in enumerate(rows) if any(c.text and (c.origin is None or c.origin[0] == r) for c in row)]
     if len(keep) == len(rows):
         return rows
     new_index = {old: new for new, old in enumerate(keep)}
@@ -647,7 +650,7 @@ def _add_paragraph(builder: DocumentBuilder, lines: list[Line], kind: str) -> No
     pieces: list[tuple[int, str]] = []
     for line in lines:
         if pieces and pieces[-1][0] == line.page:
-            pieces[-1] = (line.page, _join(pieces[-1][1], line.text))
+            pieces[-1] = (line.page, join_wrapped(pieces[-1][1], line.text))
         else:
             pieces.append((line.page, line.text))
     block = builder.add_block(pieces[0][1], kind=kind, page=pieces[0][0])
