@@ -19,11 +19,12 @@ STAGES: Registry = Registry(
         "service.sections",
         "service.metadata",
         "service.nlp.stage",
+        "service.tables.stage",
         "service.checks.stage",
     ],
 )
 
-DEFAULT_STAGES = ["ingest_notes", "metadata", "sections", "figures", "checks"]
+DEFAULT_STAGES = ["ingest_notes", "metadata", "sections", "tables", "figures", "checks"]
 
 
 @dataclass

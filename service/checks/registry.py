@@ -16,6 +16,8 @@ Check = Callable[["Analysis"], Iterable[Finding]]
 RULES: Registry[Check] = Registry(
     "rule",
     modules=[
+        "service.checks.history",
+        "service.checks.tables",
         "service.checks.narrative",
     ],
 )

@@ -1,0 +1,351 @@
+"""Labelled raw rows → the three standard tables: rows placed by label (or by template order when a label was lost,
+D16), cells read, run-together digits (D1) resolved by the identities, and findings for what could not be mapped."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from itertools import product
+
+from service.findings import Finding, cell_evidence
+from service.result import Cell, TableResult
+from service.tables.cells import number_cell, parse_cell
+from service.tables.digits import TooManySplits, as_number, splits
+from service.tables.identities import REVIEW_COLUMNS, REVIEW_ROWS, identities_for, residual
+from service.tables.labels import RowLabel, TableVocabulary, normalize_label, vocabulary
+from service.tables.recognize import RawRow, ValueSlot
+
+REVIEW_CELLS = len(REVIEW_ROWS) * len(REVIEW_COLUMNS)
+MIN_PLACED_ROWS = {"active_disclosure": 2, "requests": 3, "review_litigation": 1}
+"""Fewer rows than this is a stray label (the pre-2019 statistics table has 部分公开 too), not the table."""
+MAX_JOINT_COMBINATIONS = 50_000
+TABLE_NAMES_ZH = {"active_disclosure": "表二（主动公开政府信息情况）", "requests": "表三（收到和处理政府信息公开申请情况）",
+                  "review_litigation": "表四（政府信息公开行政复议、行政诉讼情况）"}
+DOMAIN_RULE = {"active_disclosure": "H3", "requests": "R5", "review_litigation": "R13"}
+
+
+@dataclass
+class PlacedRow:
+    """A template row with the raw row that fills it and what was read from it."""
+
+    label: RowLabel
+    raw: RawRow
+    cells: list[Cell] | None = None
+    candidates: list[tuple[str, ...]] = field(default_factory=list)
+    """Cuts of a run-together row still in play (D1); empty once resolved or when the row was never ambiguous."""
+    all_cuts: int = 0
+
+
+@dataclass
+class TableBuild:
+    key: str
+    template: str
+    placed: dict[str, PlacedRow] = field(default_factory=dict)
+    unplaced: list[RawRow] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+
+
+def group_rows(rows: list[RawRow]) -> dict[str, list[RawRow]]:
+    """Which table each raw row belongs to: its own label's table, else (no label) the table around it."""
+    groups: dict[str, list[RawRow]] = {key: [] for key in vocabulary()}
+    current: str | None = None
+    for row in rows:
+        if row.key:
+            current = row.key[0]
+            groups[current].append(row)
+        elif row.filled:
+            table = "review_litigation" if len(row.values) >= REVIEW_CELLS or len(row.filled) >= REVIEW_CELLS else current
+            if table:
+                groups[table].append(row)
+    return groups
+
+
+def detect_template(key: str, rows: list[RawRow], all_rows: list[RawRow]) -> str:
+    """Per table, from its own labels (D10: a 2023 report can carry a 2019 table)."""
+    vocab = vocabulary()[key]
+    if key == "requests":
+        keys = {r.key[1] for r in rows if r.key}
+        single_other = any(r.key == ("requests", "other") and r.filled for r in rows)
+        return "2019" if single_other and not keys & {"other.no_correction", "other.unpaid_fee", "other.other"} else "2021"
+    if key == "active_disclosure":
+        indexes = {r.table_index for r in rows}
+        text = "".join(normalize_label(r.label) for r in all_rows if r.table_index in indexes)
+        hits_2019 = sum(word in text for word in vocab.template_2019)
+        hits_2021 = sum(word in text for word in vocab.template_2021)
+        if hits_2019 != hits_2021:
+            return "2019" if hits_2019 > hits_2021 else "2021"
+        licensing = next((r for r in rows if r.key == ("active_disclosure", "licensing")), None)
+        return "2019" if licensing and len(licensing.filled) == 3 else "2021"
+    return "2021"
+
+
+def expected_cells(label: RowLabel, template: str) -> int:
+    if label.table == "active_disclosure":
+        return len(label.columns(template))
+    if template == "2019" and label.values_2019:
+        return label.values_2019
+    return label.values
+
+
+def place_rows(build: TableBuild, rows: list[RawRow], vocab: TableVocabulary) -> None:
+    """Rows with a label take their template row; label-less rows between two placed rows fill the template rows
+    between them when the counts agree (D16: markdown rows detached from their labels)."""
+    data_rows = vocab.data_rows(build.template)
+    order = {r.key: i for i, r in enumerate(data_rows)}
+    sequence: list[tuple[int | None, RawRow]] = []
+    for row in rows:
+        label = row.match.row if row.match else None
+        if label is not None and label.key in order:
+            if not row.values:
+                continue  # a header cell whose text ends like a row label (表四's 总计)
+            if build.key == "review_litigation" and not row.filled:
+                continue  # the header alone; its data row follows without a label
+            if label.key in build.placed:
+                if row.filled:
+                    build.findings.append(_duplicate_finding(build.key, label, row))
+                continue
+            build.placed[label.key] = PlacedRow(label, row)
+            sequence.append((order[label.key], row))
+        elif label is None and row.filled:
+            sequence.append((None, row))
+    _fill_gaps(build, sequence, data_rows)
+
+
+def _fill_gaps(build: TableBuild, sequence: list[tuple[int | None, RawRow]], data_rows: list[RowLabel]) -> None:
+    if build.key == "review_litigation":
+        unlabeled = [row for index, row in sequence if index is None]
+        if "header" not in build.placed and unlabeled:
+            build.placed["header"] = PlacedRow(data_rows[0], unlabeled.pop(0))
+        build.unplaced.extend(unlabeled)
+        return
+    previous = -1
+    pending: list[RawRow] = []
+    for index, row in [*sequence, (len(data_rows), None)]:
+        if index is None:
+            pending.append(row)
+            continue
+        if pending:
+            gap = [r for r in data_rows[previous + 1: index] if r.key not in build.placed]
+            if len(gap) == len(pending):
+                for label, raw in zip(gap, pending):
+                    build.placed[label.key] = PlacedRow(label, raw)
+            else:
+                build.unplaced.extend(pending)
+            pending = []
+        previous = index
+
+
+def read_cells(build: TableBuild) -> None:
+    for placed in build.placed.values():
+        n = expected_cells(placed.label, build.template)
+        slots = placed.raw.values
+        if any(s.ambiguous for s in slots):
+            _read_run(build, placed, n)
+            continue
+        chosen = _trim(slots, n)
+        if chosen is None:
+            build.findings.append(_shape_finding(build.key, placed, n))
+            continue
+        placed.cells = [parse_cell(s.text, s.page) for s in chosen]
+
+
+def _trim(slots: list[ValueSlot], n: int) -> list[ValueSlot] | None:
+    """The row's n value cells: padding cells at either end dropped (trailing first, D20), blanks inside kept."""
+    chosen = list(slots)
+    while len(chosen) > n and not chosen[-1].text.strip():
+        chosen.pop()
+    while len(chosen) > n and not chosen[0].text.strip():
+        chosen.pop(0)
+    if len(chosen) == n:
+        return chosen
+    filled = [s for s in slots if s.text.strip()]
+    return filled if len(filled) == n else None
+
+
+def _read_run(build: TableBuild, placed: PlacedRow, n: int) -> None:
+    tokens = [s.text.strip() for s in placed.raw.values if s.text.strip()]
+    page = placed.raw.page
+    if len(tokens) == n:
+        placed.cells = [parse_cell(t, page) for t in tokens]
+        return
+    try:
+        cuts = splits(tokens, n)
+    except TooManySplits:
+        cuts = []
+    placed.all_cuts = len(cuts)
+    local = [c for c in cuts if _row_holds(build, placed.label.key, c)]
+    placed.candidates = local or cuts
+    if not placed.candidates:
+        build.findings.append(_shape_finding(build.key, placed, n))
+
+
+def _row_holds(build: TableBuild, row_key: str, cut: tuple[str, ...]) -> bool:
+    """Whether a cut satisfies every identity that lies wholly inside this row (R3, R10–R12)."""
+    columns = _columns(build, row_key)
+    values = {}
+    for (row, col), piece in zip(columns, cut):
+        values[(row, col)] = as_number(piece)
+    for identity in identities_for(build.key, build.template):
+        if all(ref in values for ref in identity.cells):
+            if residual(identity, values.get) != 0:
+                return False
+    return True
+
+
+def _columns(build: TableBuild, row_key: str) -> list[tuple[str, str]]:
+    if build.key == "review_litigation":
+        return [(row, col) for row in REVIEW_ROWS for col in REVIEW_COLUMNS]
+    vocab = vocabulary()[build.key]
+    if build.key == "requests":
+        return [(row_key, col) for col in vocab.columns]
+    return [(row_key, col) for col in vocab.row(row_key).columns(build.template)]
+
+
+def resolve_jointly(build: TableBuild) -> None:
+    """Rows with several surviving cuts: keep the combinations that satisfy the identities across rows (R1, R2)."""
+    open_rows = [p for p in build.placed.values() if p.cells is None and len(p.candidates) > 1]
+    if not open_rows:
+        return
+    total = 1
+    for p in open_rows:
+        total *= len(p.candidates)
+    if total > MAX_JOINT_COMBINATIONS:
+        return
+    fixed = _known_values(build)
+    identities = [i for i in identities_for(build.key, build.template)
+                  if any(ref[0] in {p.label.key for p in open_rows} for ref in i.cells)]
+    surviving = []
+    for combo in product(*(p.candidates for p in open_rows)):
+        values = dict(fixed)
+        for placed, cut in zip(open_rows, combo):
+            values.update({ref: as_number(piece) for ref, piece in zip(_columns(build, placed.label.key), cut)})
+        if all(residual(i, values.get) in (0, None) for i in identities):
+            surviving.append(combo)
+    if not surviving:
+        return
+    for i, placed in enumerate(open_rows):
+        placed.candidates = sorted({combo[i] for combo in surviving}, key=surviving_order(surviving, i))
+
+
+def surviving_order(surviving: list[tuple], i: int):
+    first_seen = {}
+    for combo in surviving:
+        first_seen.setdefault(combo[i], len(first_seen))
+    return first_seen.__getitem__
+
+
+def _known_values(build: TableBuild) -> dict[tuple[str, str], int | float]:
+    values: dict[tuple[str, str], int | float] = {}
+    for key, placed in build.placed.items():
+        cells = placed.cells or ([number_cell(p, "") for p in placed.candidates[0]] if len(placed.candidates) == 1
+                                 else None)
+        if cells is None:
+            continue
+        for ref, cell in zip(_columns(build, key), cells):
+            if cell.status == "number":
+                values[ref] = cell.value
+            elif cell.status in ("blank", "dash"):
+                values[ref] = 0
+    return values
+
+
+def narrow(build: TableBuild, row_key: str, keep: Callable[[dict[tuple[str, str], int | float]], bool]) -> bool:
+    """Keep the cuts of an open row whose values pass `keep` (table 二 has no identities, but a figure stated in the
+    narrative, X14, or last year's table, H1, can still pick the cut). Returns whether anything was dropped."""
+    placed = build.placed.get(row_key)
+    if placed is None or placed.cells is not None or len(placed.candidates) < 2:
+        return False
+    columns = _columns(build, row_key)
+    kept = [cut for cut in placed.candidates if keep({ref: as_number(p) for ref, p in zip(columns, cut)})]
+    if kept and len(kept) < len(placed.candidates):
+        placed.candidates = kept
+        return True
+    return False
+
+
+def settle_runs(build: TableBuild) -> None:
+    """A run with one surviving cut becomes numbers (info finding); several stay ambiguous (warning)."""
+    for key, placed in build.placed.items():
+        if placed.cells is not None or not placed.candidates:
+            continue
+        run = " ".join(s.text.strip() for s in placed.raw.values)
+        page = placed.raw.page
+        columns = _columns(build, key)
+        evidence = [cell_evidence(build.key, r, c, page) for r, c in columns]
+        if len(placed.candidates) == 1:
+            cut = placed.candidates[0]
+            placed.cells = [number_cell(piece, run, page) for piece in cut]
+            if placed.all_cuts > 1:
+                build.findings.append(Finding(
+                    rule="D1", severity="info",
+                    message_zh=f"{TABLE_NAMES_ZH[build.key]}“{placed.label.label}”的数字连在一起（{run}），"
+                               f"唯一满足勾稽关系的拆分为 {' | '.join(cut)}。",
+                    message_en=f"run-together digits {run} in {build.key}.{key}: the only split that satisfies the "
+                               f"table's identities is {' | '.join(cut)}",
+                    actual=run, expected=" | ".join(cut), evidence=evidence,
+                    data={"run": run, "split": list(cut), "splits_tried": placed.all_cuts},
+                ))
+            continue
+        placed.cells = [Cell(value=None, raw=run, page=page, status="ambiguous") for _ in columns]
+        shown = [" | ".join(c) for c in placed.candidates[:20]]
+        build.findings.append(Finding(
+            rule="D1", severity="warning",
+            message_zh=f"{TABLE_NAMES_ZH[build.key]}“{placed.label.label}”的数字连在一起（{run}），"
+                       f"有 {len(placed.candidates)} 种拆分都说得通，无法确定：{'；'.join(shown)}",
+            message_en=f"run-together digits {run} in {build.key}.{key} split {len(placed.candidates)} ways that all "
+                       f"fit; left ambiguous: {'; '.join(shown)}",
+            actual=run, evidence=evidence,
+            data={"run": run, "candidates": [list(c) for c in placed.candidates[:200]],
+                  "candidate_count": len(placed.candidates)},
+        ))
+
+
+def recognized(build: TableBuild) -> bool:
+    return len(build.placed) >= MIN_PLACED_ROWS[build.key]
+
+
+def to_result(build: TableBuild) -> TableResult | None:
+    if not recognized(build):
+        return None
+    rows: dict[str, dict[str, Cell]] = {}
+    for key, placed in sorted(build.placed.items(), key=lambda item: item[1].label.order):
+        if placed.cells is None:
+            continue
+        for (row, col), cell in zip(_columns(build, key), placed.cells):
+            rows.setdefault(row, {})[col] = cell
+    if not rows:
+        return None
+    pages = sorted({c.page for cols in rows.values() for c in cols.values() if c.page is not None})
+    indexes = [p.raw.table_index for p in build.placed.values()]
+    return TableResult(template=build.template, rows=rows, page=pages[0] if pages else None, pages=pages,
+                       source_table=min(indexes) if indexes else None)
+
+
+def missing_rows(build: TableBuild) -> list[str]:
+    if build.key == "review_litigation":
+        return [] if build.placed.get("header") and build.placed["header"].cells else list(REVIEW_ROWS)
+    vocab = vocabulary()[build.key]
+    expected = [r.key for r in vocab.data_rows(build.template)]
+    if build.key == "active_disclosure":
+        expected = [k for k in expected if k not in ("other_services", "procurement") or build.template == "2019"]
+    return [k for k in expected if not (build.placed.get(k) and build.placed[k].cells)]
+
+
+def _shape_finding(table: str, placed: PlacedRow, n: int) -> Finding:
+    got = [s.text for s in placed.raw.values]
+    return Finding(
+        rule="TABLE", severity="warning",
+        message_zh=f"{TABLE_NAMES_ZH[table]}“{placed.label.label}”一行应有 {n} 个数据单元格，读到的是 {got}，未能对应到各列。",
+        message_en=f"{table}.{placed.label.key} should have {n} value cells; read {got}, which could not be mapped",
+        expected=n, actual=len(got), evidence=[cell_evidence(table, placed.label.key, "*", placed.raw.page)],
+        data={"code": "row_shape", "cells": got},
+    )
+
+
+def _duplicate_finding(table: str, label: RowLabel, row: RawRow) -> Finding:
+    return Finding(
+        rule="TABLE", severity="info",
+        message_zh=f"{TABLE_NAMES_ZH[table]}“{label.label}”出现不止一次，只采用第一次出现的数值。",
+        message_en=f"{table}.{label.key} appears more than once; the first occurrence is used",
+        evidence=[cell_evidence(table, label.key, "*", row.page)], data={"code": "duplicate_row", "label": row.label},
+    )

@@ -1,0 +1,122 @@
+"""Raw tables → labelled rows: every row of every raw table, its label matched against the vocabulary.
+
+Works row by row rather than table by table, because real tables arrive split over pages (D4), merged with their
+neighbours, flattened into one line of text (D1) or cut into pieces with their labels detached (D16).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from service.document import RawCell, RawTable
+from service.tables.cells import is_value_text
+from service.tables.labels import LabelMatch, match_label, normalize_label
+from service.text import fold
+
+HEADER_WORDS = ("自然人", "商业企业", "申请人情况", "勾稽关系", "信息内容")
+"""Words of column-header rows: such a row holds no data even when a row core (其他, 总计) ends its text."""
+
+_RUN = re.compile(r"\d(?:[\d\s,]|\.(?=\d))*")
+_NUMBERING_PUNCT = ".、．"
+
+
+@dataclass
+class ValueSlot:
+    text: str
+    page: int | None = None
+    ambiguous: bool = False
+
+
+@dataclass
+class RawRow:
+    """One row as read: its label text, its value cells in order (blank ones included), where it came from."""
+
+    label: str
+    values: list[ValueSlot]
+    table_index: int
+    page: int | None
+    flattened: bool = False
+    match: LabelMatch | None = field(default=None, repr=False)
+
+    @property
+    def key(self) -> tuple[str, str] | None:
+        return (self.match.row.table, self.match.row.key) if self.match else None
+
+    @property
+    def filled(self) -> list[ValueSlot]:
+        return [v for v in self.values if fold(v.text).strip()]
+
+    @property
+    def is_column_header(self) -> bool:
+        label = normalize_label(self.label)
+        return not self.filled and any(word in label for word in HEADER_WORDS)
+
+
+def rows_of(tables: list[RawTable]) -> list[RawRow]:
+    rows: list[RawRow] = []
+    for table in tables:
+        rows.extend(_flattened_rows(table) if table.flattened else _grid_rows(table))
+    for row in rows:
+        row.match = None if row.is_column_header else match_label(row.label)
+    return rows
+
+
+def _grid_rows(table: RawTable) -> list[RawRow]:
+    out = []
+    for cells in table.rows:
+        labels: list[str] = []
+        seen_origins: set[tuple[int, int]] = set()
+        values: list[ValueSlot] = []
+        for cell in cells:
+            if cell.is_span_copy and is_value_text(cell.text):
+                continue  # a merged value cell counts once (table 二's one-column rows span three columns)
+            if is_value_text(cell.text) and not cell.ambiguous:
+                values.append(ValueSlot(cell.text, cell.page))
+            elif cell.ambiguous and _is_digit_run(cell.text):
+                values.append(ValueSlot(cell.text, cell.page, ambiguous=True))
+            elif _origin(cell) not in seen_origins:
+                seen_origins.add(_origin(cell))
+                labels.append(cell.text)
+        page = next((c.page for c in cells if c.page is not None), None)
+        out.append(RawRow(" ".join(labels), values, table.index, page))
+    return out
+
+
+def _origin(cell: RawCell) -> tuple[int, int]:
+    return cell.origin or (cell.row, cell.col)
+
+
+def _is_digit_run(text: str) -> bool:
+    return bool(re.fullmatch(r"[\d\s.,]+", fold(text).strip()))
+
+
+def _flattened_rows(table: RawTable) -> list[RawRow]:
+    """A table whose borders were lost (D1): label text and digit runs alternate; cut it at each run.
+
+    A run followed by "N." or "N、" and label text ends with that list number ("00000002.其他法律…"): the
+    templates number items 1–8, so the last digit before the punctuation is the numbering, not data.
+    """
+    text = "".join(c.text for row in table.rows for c in row)
+    text = fold(text)
+    page = next((c.page for row in table.rows for c in row if c.page is not None), None)
+    rows: list[RawRow] = []
+    label_start = 0
+    for run in _RUN.finditer(text):
+        digits = run.group().rstrip()
+        end = run.start() + len(digits)
+        numbering = end < len(text) and text[end] in _NUMBERING_PUNCT and text[end + 1: end + 2] not in ("", " ")
+        if numbering:
+            digits = digits[:-1].rstrip()
+        label = text[label_start: run.start()]
+        if label.strip():
+            tokens = digits.split()
+            rows.append(RawRow(label.strip(), [ValueSlot(t, page, ambiguous=True) for t in tokens],
+                               table.index, page, flattened=True))
+        elif rows and digits:
+            rows[-1].values.extend(ValueSlot(t, page, ambiguous=True) for t in digits.split())
+        label_start = end - 1 if numbering else run.end()
+    tail = text[label_start:].strip()
+    if tail:
+        rows.append(RawRow(tail, [], table.index, page, flattened=True))
+    return rows

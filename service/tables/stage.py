@@ -1,0 +1,125 @@
+"""The `tables` stage: the document's raw tables → tables 二/三/四 in the schema of result-schema.md, plus findings
+for what could not be read (a missing table, an unmapped row, a text cell, run-together digits)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from service.findings import Finding, cell_evidence
+from service.pipeline import STAGES, Analysis
+from service.result import TableResult
+from service.tables.labels import narrative_hints, vocabulary
+from service.tables.mapping import (
+    DOMAIN_RULE,
+    TABLE_NAMES_ZH,
+    TableBuild,
+    detect_template,
+    group_rows,
+    missing_rows,
+    narrow,
+    place_rows,
+    recognized,
+    read_cells,
+    resolve_jointly,
+    settle_runs,
+    to_result,
+)
+from service.tables.recognize import rows_of
+from service.text import fold
+
+
+@STAGES.register("tables")
+def extract_tables(analysis: Analysis) -> None:
+    rows = rows_of(analysis.document.tables)
+    groups = group_rows(rows)
+    for key, table_rows in groups.items():
+        build = TableBuild(key=key, template=detect_template(key, table_rows, rows))
+        place_rows(build, table_rows, vocabulary()[key])
+        read_cells(build)
+        resolve_jointly(build)
+        if key == "active_disclosure":
+            _narrow_by_narrative(build, analysis.document.text)
+            _narrow_by_last_year(build, analysis)
+        settle_runs(build)
+        result = to_result(build)
+        analysis.tables[key] = result
+        if recognized(build):
+            analysis.findings.extend(build.findings)
+        analysis.findings.extend(_coverage_findings(build, result, analysis))
+        if result is not None:
+            analysis.findings.extend(_text_cell_findings(key, result))
+
+
+def _narrow_by_narrative(build: TableBuild, text: str) -> None:
+    """X14: "制发…行政规范性文件 N 件" names a cell of table 二; a cut that disagrees with it is dropped."""
+    stated: dict[tuple[str, str], set[int]] = defaultdict(set)
+    folded = fold(text)
+    for hint in narrative_hints():
+        for match in hint.pattern.finditer(folded):
+            stated[(hint.row, hint.col)].add(int(match.group(1)))
+    for (row, col), values in stated.items():
+        narrow(build, row, lambda cut, r=row, c=col, v=values: cut.get((r, c)) in v)
+
+
+def _narrow_by_last_year(build: TableBuild, analysis: Analysis) -> None:
+    """H1: in_force(y) = in_force(y−1) + issued(y) − repealed(y), when last year's report is at hand."""
+    year = analysis.info.year
+    previous = next((r for r in analysis.history if year and r.document.year == year - 1), None)
+    table = previous.tables.get("active_disclosure") if previous else None
+    if table is None or table.template != "2021" or build.template != "2021":
+        return
+    for row in ("rules", "normative_documents"):
+        before = table.rows.get(row, {}).get("in_force")
+        if before is None or before.value is None:
+            continue
+        narrow(build, row, lambda cut, r=row, b=before.value:
+               cut[(r, "in_force")] == b + cut[(r, "issued")] - cut[(r, "repealed")])
+
+
+def _coverage_findings(build: TableBuild, result: TableResult | None, analysis: Analysis) -> list[Finding]:
+    name_zh = TABLE_NAMES_ZH[build.key]
+    if result is None:
+        pre_2019 = analysis.info.template == "pre-2019"
+        why_zh = "（该报告使用 2019 年以前的格式）" if pre_2019 else ""
+        why_en = " (the report uses the pre-2019 format)" if pre_2019 else ""
+        return [Finding(
+            rule="TABLE", severity="warning",
+            message_zh=f"未能识别{name_zh}{why_zh}，该表的数据均未读取。",
+            message_en=f"table {build.key} was not found or could not be mapped{why_en}; none of its cells were read",
+            evidence=[], data={"code": "table_missing", "table": build.key},
+        )]
+    missing = missing_rows(build)
+    leftovers = [r.label or " ".join(v.text for v in r.values) for r in build.unplaced]
+    findings = []
+    if missing:
+        findings.append(Finding(
+            rule="TABLE", severity="warning",
+            message_zh=f"{name_zh}部分未能对应，缺少的行：{'、'.join(missing)}。",
+            message_en=f"table {build.key} only partly mapped; rows not found: {', '.join(missing)}",
+            evidence=[cell_evidence(build.key, row, "*", result.page) for row in missing],
+            data={"code": "table_partial", "table": build.key, "missing_rows": missing},
+        ))
+    if leftovers:
+        findings.append(Finding(
+            rule="TABLE", severity="warning" if missing else "info",
+            message_zh=f"{name_zh}中有 {len(leftovers)} 个原始行无法归位：{leftovers}。",
+            message_en=f"{len(leftovers)} raw rows near table {build.key} could not be placed: {leftovers}",
+            data={"code": "rows_unplaced", "table": build.key, "unplaced": leftovers},
+        ))
+    return findings
+
+
+def _text_cell_findings(key: str, result: TableResult) -> list[Finding]:
+    findings = []
+    for row, cols in result.rows.items():
+        for col, cell in cols.items():
+            if cell.status != "text":
+                continue
+            findings.append(Finding(
+                rule=DOMAIN_RULE[key], severity="warning",
+                message_zh=f"{TABLE_NAMES_ZH[key]} {row}/{col} 单元格不是数字：“{cell.raw}”。",
+                message_en=f"cell {key}.{row}.{col} is not a number: {cell.raw!r}",
+                actual=cell.raw, evidence=[cell_evidence(key, row, col, cell.page)],
+                data={"code": "text_cell"},
+            ))
+    return findings
