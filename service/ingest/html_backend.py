@@ -1,7 +1,8 @@
 """HTML: government web pages as published, page chrome and all.
 
 The report is found as the content container of the page: going down from <body>, the element that still holds
-nearly all of the page's prose and every one of its data tables (no site-specific ids). Inside it, paragraphs go to
+every data table and section heading (一、总体情况 …) and nearly all of the page's prose (no site-specific ids).
+Furniture inside it (share bars, breadcrumbs, print and close buttons) is dropped by markup and by wording. Inside it, paragraphs go to
 the builder in reading order and each innermost data table becomes a `RawTable` at its place in the flow; a table
 that holds other tables, or prose, is page layout and is read through. Merged cells are expanded into a full grid.
 """
