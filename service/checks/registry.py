@@ -16,7 +16,6 @@ Check = Callable[["Analysis"], Iterable[Finding]]
 RULES: Registry[Check] = Registry(
     "rule",
     modules=[
-        "service.checks.history",
         "service.checks.tables",
         "service.checks.narrative",
     ],
