@@ -422,3 +422,22 @@ def test_html_paragraphs_broken_mid_sentence_join_but_never_across_a_table():
     assert "2023年，本机关全年共收到各类政府信息公开申请5件，均已按期答复。" in document.text
     assert "统计如下表所列\n表中数据" in document.text
     assert document.tables[0].anchor == document.text.index("\n表中数据")
+
+
+def test_unmarked_sidebar_with_long_text_stays_out():
+    """A sidebar of notices (no furniture class, real sentences) beside the report is not report text."""
+    notice = "<p>关于开展2024年度政务公开工作培训的通知：请各单位于本月底前报送参训人员名单，逾期不再受理。</p>" * 3
+    body = (CHROME_TOP + f'<div class="col-l">{notice}</div><div class="col-r">{REPORT_BODY}</div>'
+            + CHROME_BOTTOM)
+    document = ingest(page(body).encode(), "sidebar.html")
+    assert "培训的通知" not in document.text
+    assert_small_report(document)
+
+
+def test_title_from_the_page_title_when_the_page_has_no_other():
+    body = REPORT_BODY
+    data = (f"<html><head><title>某县民政局2023年政府信息公开工作年度报告-某县人民政府网</title></head>"
+            f"<body><div>{body}</div></body></html>").encode()
+    document = ingest(data, "titled.html")
+    assert document.blocks[0].kind == "title"
+    assert document.hints["title"] == "某县民政局2023年政府信息公开工作年度报告"

@@ -256,7 +256,7 @@ def _page_title(soup: BeautifulSoup) -> str | None:
         if text and compact(text).endswith(suffixes):
             return text
     if soup.title and soup.title.string:
-        first = re.split(r"[_|｜]|\s-\s", clean_line(soup.title.string))[0].strip()
+        first = re.split(r"[_|｜]|\s*[-—–]+\s*", clean_line(soup.title.string))[0].strip()
         if compact(first).endswith(suffixes):
             return first
     return None

@@ -85,14 +85,13 @@ class _MarkdownReader:
         title = self._title_lines()
         for index, line in enumerate(self.lines):
             if title and index == title[0]:
-                self._add_title(join_pieces([self.lines[i] for i in title[1]]))
-            if title and index in title[1]:
-                continue
-            self._read_line(index, line)
+                self._add_title(join_pieces([self.lines[i] for i in title]))
+            if index not in title:
+                self._read_line(index, line)
         self._close_table()
 
-    def _title_lines(self) -> tuple[int, list[int]] | None:
-        """(index of the title's first line, indexes of all its lines) among the opening lines."""
+    def _title_lines(self) -> list[int]:
+        """Indexes of the lines that make up the title, among the opening lines (none when there is no title)."""
         opening = []
         for index, line in enumerate(self.lines):
             if _PIPE_ROW.match(line) or _HEADING.match(line):
@@ -102,10 +101,7 @@ class _MarkdownReader:
             if len(opening) > vocabulary()["title"]["max_lines"] + 1:
                 break
         span = title_span([self.lines[i] for i in opening])
-        if span is None:
-            return None
-        indexes = opening[span[0]: span[1]]
-        return indexes[0], indexes
+        return opening[span[0]: span[1]] if span else []
 
     def _read_line(self, index: int, line: str) -> None:
         footer = page_footer().match(line)
