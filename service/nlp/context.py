@@ -6,21 +6,23 @@ from spacy.tokens import Doc, Span
 
 from service.text import fold
 
-CLAUSE_BOUNDARIES = set("，,；;：:、（）()。！？!?\n")
+CLAUSE_BOUNDARIES = frozenset("，,；;：:、（）()。！？!?\n")
+STRONG_BOUNDARIES = frozenset("，,；;：:。！？!?\n")
+"""Clause marks that end a predicate; 、 and brackets only separate list items and asides."""
 
 
-def lead_start(doc: Doc, span: Span, stop_at: int = 0) -> int:
+def lead_start(doc: Doc, span: Span, stop_at: int = 0, boundaries: frozenset[str] = CLAUSE_BOUNDARIES) -> int:
     """Start of the clause the figure is in, never before `stop_at` (e.g. the previous figure's end)."""
     text = doc.text
     i = span.start_char
     floor = max(stop_at, span.sent.start_char)
-    while i > floor and text[i - 1] not in CLAUSE_BOUNDARIES:
+    while i > floor and text[i - 1] not in boundaries:
         i -= 1
     return i
 
 
-def lead(doc: Doc, span: Span, stop_at: int = 0) -> str:
-    return fold(doc.text[lead_start(doc, span, stop_at):span.start_char])
+def lead(doc: Doc, span: Span, stop_at: int = 0, boundaries: frozenset[str] = CLAUSE_BOUNDARIES) -> str:
+    return fold(doc.text[lead_start(doc, span, stop_at, boundaries):span.start_char])
 
 
 def tail_end(doc: Doc, span: Span) -> int:

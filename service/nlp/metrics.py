@@ -14,9 +14,10 @@ from functools import cache
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
-from service.nlp.context import lead, previous_end, tail
+from service.nlp.context import STRONG_BOUNDARIES, lead, previous_end, tail
 from service.nlp.lexicon import load
 from service.nlp.pipeline import FIGURES
+from service.text import fold
 
 
 @dataclass(frozen=True)
@@ -48,12 +49,12 @@ def figure_metrics(doc: Doc) -> Doc:
     for i, span in enumerate(figures):
         if span._.kind != "count" or span._.relation in ("change", "share"):
             continue
-        clause = lead(doc, span, previous_end(figures, i)) + " " + tail(doc, span)
+        clause = lead(doc, span, previous_end(figures, i), STRONG_BOUNDARIES) + " " + tail(doc, span)
         if exclude.search(clause):
             continue
+        sentence = fold(span.sent.text)
         for rule in rules:
-            if rule.lead.search(clause) and (rule.context is None or rule.context.search(
-                    clause + (span._.subject or ""))):
+            if rule.lead.search(clause) and (rule.context is None or rule.context.search(sentence)):
                 span._.metric, span._.rule = rule.key, rule.rule
                 break
     for i, span in enumerate(figures):
@@ -69,9 +70,8 @@ def _link_column(doc: Doc, figures: list[Span], i: int) -> None:
     if not total._.metric:
         return
     table, row, _col = total._.metric.split(".")
-    clause = lead(doc, span, previous_end(figures, i))
+    clause = lead(doc, span, previous_end(figures, i)) + " " + tail(doc, span)
     for col, words in metric_rules()[2].get(table, []):
         if words.search(clause):
-            span._.metric, span._.rule = f"{table}.{row}.{col}" if table == "requests" else f"{table}.{row}.{col}", \
-                total._.rule
+            span._.metric, span._.rule = f"{table}.{row}.{col}", total._.rule
             return

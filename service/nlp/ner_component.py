@@ -1,69 +1,63 @@
-"""The trained figure NER model (scripts/train_ner.py → models/ner-figures/) as a spaCy pipeline component.
+"""The trained figure NER (scripts/train_ner.py → models/ner-figures/) as a component of the figures pipeline.
 
-`figure_ner` runs the trained model over the doc and puts the spans it predicts into the `figures_model` span
-group; the figures stage merges them with the rule spans (rules first: a model span is kept only where no rule span
-overlaps it). Nothing is downloaded: when the model folder is absent the component is simply not added.
+The model is a spaCy `ner` trained on the figures tokenizer (jieba + number-grammar boundaries), label `FIGURE`.
+`add_trained_ner(nlp)` sources it into a figures pipeline right after `figure_rules`; its entities land in
+`doc.ents`, where `figure_merge` takes model spans first and keeps the rule spans nothing overlaps (the rules stay
+the backstop, and every model span gets its value, unit and kind from the number grammar). Nothing is downloaded:
+without a model folder the pipeline is the rules alone.
 """
 
 from __future__ import annotations
 
 import json
+import os
 from functools import lru_cache
 from pathlib import Path
 
 import spacy
 from spacy.language import Language
-from spacy.tokens import Doc
 
-SPAN_GROUP = "figures"
-MODEL_SPAN_GROUP = "figures_model"
+NER_PIPE = "figure_ner"
+FIGURE_LABEL = "FIGURE"
 MODEL_DIR = Path(__file__).resolve().parents[2] / "models" / "ner-figures"
-TOKENIZER_CONFIG = {"nlp": {"tokenizer": {"segmenter": "jieba"}}}
+TOKENIZER_CONFIG = {"nlp": {"tokenizer": {"@tokenizers": "nianbao.figure_tokenizer.v1"}}}
+DISABLE_ENV = "NIANBAO_NO_NER"
+"""Set to 1 to run the rules alone even where a model is installed (evaluation, comparisons)."""
 
 
 def blank_zh() -> Language:
-    """The tokenizer every figure component, export and training run shares: spaCy's zh with jieba."""
+    """A blank zh pipeline with the figures tokenizer: what exports, training and the model share."""
+    import service.nlp.pipeline  # noqa: F401  (registers nianbao.figure_tokenizer.v1)
+
     return spacy.blank("zh", config=TOKENIZER_CONFIG)
 
 
 def model_dir() -> Path | None:
+    if os.environ.get(DISABLE_ENV) == "1":
+        return None
     return MODEL_DIR if (MODEL_DIR / "meta.json").is_file() else None
 
 
 def model_fingerprint() -> str | None:
-    """Name and version of the installed model (part of the pipeline version that batch runs resume by)."""
+    """Which model is installed (part of the pipeline version batch runs resume by); None without one."""
     path = model_dir()
     if path is None:
         return None
     meta = json.loads((path / "meta.json").read_text(encoding="utf-8"))
-    return f"{meta.get('name', 'ner')}-{meta.get('version', '0')}"
+    return f"{meta.get('name', 'ner')}-{meta.get('nianbao', {}).get('fingerprint', meta.get('version', '0'))}"
 
 
 @lru_cache(maxsize=4)
 def load_model(path: str) -> Language:
+    import service.nlp.pipeline  # noqa: F401  (the model's config names the figures tokenizer)
+
     return spacy.load(path)
 
 
-class FigureNer:
-    """Runs the trained NER over the text and aligns its entities to this doc's tokens."""
-
-    def __init__(self, model_path: str):
-        self.model = load_model(model_path)
-
-    def __call__(self, doc: Doc) -> Doc:
-        predicted = self.model(doc.text)
-        spans = []
-        for ent in predicted.ents:
-            span = doc.char_span(ent.start_char, ent.end_char, label=ent.label_, alignment_mode="contract")
-            if span is not None and len(span):
-                spans.append(span)
-        doc.spans[MODEL_SPAN_GROUP] = spans
-        return doc
-
-
-@Language.factory("figure_ner", default_config={"model_path": None})
-def make_figure_ner(nlp: Language, name: str, model_path: str | None) -> FigureNer:
-    path = model_path or (str(model_dir()) if model_dir() else None)
-    if path is None:
-        raise ValueError("figure_ner: no trained model; run scripts/train_ner.py or leave the component out")
-    return FigureNer(path)
+def add_trained_ner(nlp: Language, path: Path | None = None, after: str = "figure_rules") -> bool:
+    """Add the trained NER to a figures pipeline when a model is installed; returns whether it was added."""
+    path = path or model_dir()
+    if path is None or NER_PIPE in nlp.pipe_names:
+        return False
+    nlp.add_pipe("ner", name=NER_PIPE, source=load_model(str(path)), after=after)
+    return True

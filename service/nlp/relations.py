@@ -15,7 +15,6 @@ from functools import cache
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
-from service.nlp.context import tokens_between
 from service.nlp.lexicon import load
 from service.nlp.pipeline import FIGURES
 from service.text import fold
@@ -31,14 +30,13 @@ def _words() -> dict:
     column_words = "|".join(v for table in load("metrics")["columns"].values() for v in table.values())
     return {
         "part": re.compile(rf"(?:{alt(lex['part_markers'])})|涉及(?={column_words})"),
-        "inclusive": re.compile(rf"[（(]\s*(?:{alt(lex['inclusive_markers'])})"),
+        "inclusive": re.compile(rf"[（(][^）)]*?(?:{alt(lex['inclusive_markers'])})"),
         "open": tuple(lex["open_markers"]),
         "new_total": re.compile(alt(lex["new_total_markers"])),
         "change_marker": re.compile(alt(lex["change_markers"])),
         "increase": re.compile(rf"(?:{alt(lex['increase_verbs'])})了?\s*$"),
         "decrease": re.compile(rf"(?:{alt(lex['decrease_verbs'])})了?\s*$"),
         "share": re.compile(rf"(?:{alt(lex['share_markers'])})\s*$"),
-        "verbs": set(lex["verbs"]),
     }
 
 
@@ -93,14 +91,19 @@ def _mark_parts(doc: Doc, figures: list[Span]) -> None:
     words = _words()
     i = 0
     while i < len(figures):
-        gap = _gap(doc, figures, i)
-        inclusive = words["inclusive"].search(gap)
-        marker = words["part"].search(gap)
-        if inclusive and i > 0 and figures[i]._.kind == "count" and _is_counted(figures[i - 1]):
-            figures[i]._.part_of, figures[i]._.relation = i - 1, "part"
-            figures[i - 1]._.parts_open = True
+        if figures[i]._.part_of is not None:
             i += 1
             continue
+        gap = _gap(doc, figures, i)
+        owner = _inclusive_owner(doc, figures, i)
+        if owner is not None:
+            parts = _parenthesised_parts(doc, figures, i)
+            for p in parts:
+                figures[p]._.part_of, figures[p]._.relation = owner, "part"
+            figures[owner]._.parts_open = True
+            i = parts[-1] + 1
+            continue
+        marker = words["part"].search(gap)
         if marker and _is_counted(figures[i]) and not _crosses_two_sentences(gap[:marker.start()]):
             parts = _collect_parts(doc, figures, i)
             total = _choose_total(doc, figures, i, parts)
@@ -110,9 +113,34 @@ def _mark_parts(doc: Doc, figures: list[Span]) -> None:
                 if figures[total]._.relation is None:
                     figures[total]._.relation = "total"
                 figures[total]._.parts_open = figures[total]._.parts_open or _list_is_open(doc, figures, parts)
-                i = parts[-1] + 1
+                i += 1
                 continue
         i += 1
+
+
+def _inclusive_owner(doc: Doc, figures: list[Span], i: int) -> int | None:
+    """"1191 件（含上年结转 189 件）", "319 件（26.78%，含…157 件）": the count the parenthesis follows."""
+    if figures[i]._.kind != "count":
+        return None
+    for j in range(i - 1, -1, -1):
+        if _is_counted(figures[j]) or figures[j]._.relation in ("total", "part"):
+            between = fold(doc.text[figures[j].end_char:figures[i].start_char])
+            opened = _words()["inclusive"].search(between)
+            if opened and not re.search(r"[）)]", between[opened.end():]) and figures[j]._.kind == "count":
+                return j
+            return None
+    return None
+
+
+def _parenthesised_parts(doc: Doc, figures: list[Span], first: int) -> list[int]:
+    parts = [first]
+    for j in range(first + 1, len(figures)):
+        gap = _gap(doc, figures, j)
+        if re.search(r"[）)。]", gap) or figures[j]._.unit != figures[first]._.unit or \
+                _words()["new_total"].search(gap):
+            break
+        parts.append(j)
+    return parts
 
 
 def _is_counted(span: Span) -> bool:
@@ -134,9 +162,6 @@ def _collect_parts(doc: Doc, figures: list[Span], first: int) -> list[int]:
             break
         if words["inclusive"].search(gap):
             continue
-        start = figures[j - 1].end_char
-        if any(t in words["verbs"] for t in tokens_between(doc, start, span.start_char)):
-            break
         after_semicolon = re.split(r"[；;]", gap)
         if len(after_semicolon) > 1 and len(after_semicolon[-1].strip()) > _LONG_CLAUSE_AFTER_SEMICOLON:
             break
