@@ -233,19 +233,24 @@ def _ruling_edges(page) -> list[dict]:
 
 def _closing_edges(edges: list[dict]) -> list[dict]:
     """Horizontal rules where vertical rules end in the open: the cut of a page break through a table."""
-    horizontal = [e for e in edges if e["orientation"] == "h"]
-    vertical = [e for e in edges if e["orientation"] == "v"]
+    horizontal = _by_position([e for e in edges if e["orientation"] == "h"], "top")
+    vertical = _by_position([e for e in edges if e["orientation"] == "v"], "x0")
+
+    def near(index: dict[int, list[dict]], value: float) -> list[dict]:
+        bucket = int(value // OPEN_END_TOLERANCE)
+        return [e for b in (bucket - 1, bucket, bucket + 1) for e in index.get(b, [])]
 
     def closed(x: float, y: float, direction: int) -> bool:
         """Whether a rule ending at (x, y) meets a horizontal rule or goes on as another segment (direction ±1)."""
         if any(abs(h["top"] - y) <= OPEN_END_TOLERANCE and h["x0"] - OPEN_END_TOLERANCE <= x
-               <= h["x1"] + OPEN_END_TOLERANCE for h in horizontal):
+               <= h["x1"] + OPEN_END_TOLERANCE for h in near(horizontal, y)):
             return True
         return any(abs(v["x0"] - x) <= OPEN_END_TOLERANCE and v["top"] - OPEN_END_TOLERANCE <= y
                    <= v["bottom"] + OPEN_END_TOLERANCE and (v["bottom"] - y if direction > 0 else y - v["top"]) > 1
-                   for v in vertical)
+                   for v in near(vertical, x))
 
-    ends = [(v["x0"], v["top"], -1) for v in vertical] + [(v["x0"], v["bottom"], 1) for v in vertical]
+    rules = [v for bucket in vertical.values() for v in bucket]
+    ends = [(v["x0"], v["top"], -1) for v in rules] + [(v["x0"], v["bottom"], 1) for v in rules]
     open_ys = sorted(y for x, y, direction in ends if not closed(x, y, direction))
     closing = []
     for y in _cluster(open_ys, OPEN_END_TOLERANCE):
@@ -253,6 +258,13 @@ def _closing_edges(edges: list[dict]) -> list[dict]:
         if len(xs) >= 2 and max(xs) - min(xs) >= 10:
             closing.append(_edge("h", min(xs), max(xs), y, y))
     return closing
+
+
+def _by_position(edges: list[dict], key: str) -> dict[int, list[dict]]:
+    index: dict[int, list[dict]] = {}
+    for edge in edges:
+        index.setdefault(int(edge[key] // OPEN_END_TOLERANCE), []).append(edge)
+    return index
 
 
 def _cluster(values: list[float], tolerance: float) -> list[float]:
@@ -299,11 +311,11 @@ def _part_from_cells(boxes: list[tuple], layout: PageLayout) -> TablePart | None
         c0, c1, r0, r1 = _nearest(xs, x0), _nearest(xs, x1), _nearest(ys, top), _nearest(ys, bottom)
         if c1 > c0 and r1 > r0:
             cells.append(Cell(r0, c0, r1, c1, "", layout.number, (x0, top, x1, bottom)))
-    _fill_cell_texts(cells, xs, ys, layout.chars)
+    _fill_cell_texts(cells, xs, ys, layout.chars, layout.number)
     return TablePart(page=layout.number, bbox=bbox, xs=xs, n_rows=len(ys) - 1, cells=cells)
 
 
-def _fill_cell_texts(cells: list[Cell], xs: list[float], ys: list[float], chars: list[dict]) -> None:
+def _fill_cell_texts(cells: list[Cell], xs: list[float], ys: list[float], chars: list[dict], page: int) -> None:
     owner: dict[tuple[int, int], Cell] = {}
     for cell in cells:
         for r in range(cell.r0, cell.r1):
@@ -314,9 +326,12 @@ def _fill_cell_texts(cells: list[Cell], xs: list[float], ys: list[float], chars:
         cx, cy = (ch["x0"] + ch["x1"]) / 2, (ch["top"] + ch["bottom"]) / 2
         if not (xs[0] <= cx <= xs[-1] and ys[0] <= cy <= ys[-1]):
             continue
-        cell = owner.get((min(bisect_right(ys, cy) - 1, len(ys) - 2), min(bisect_right(xs, cx) - 1, len(xs) - 2)))
-        if cell is not None:
-            inside.setdefault(id(cell), []).append(ch)
+        r, c = min(bisect_right(ys, cy) - 1, len(ys) - 2), min(bisect_right(xs, cx) - 1, len(xs) - 2)
+        cell = owner.get((r, c))
+        if cell is None:  # a grid position no drawn cell covers: its text is kept in a cell of its own
+            cell = owner[(r, c)] = Cell(r, c, r + 1, c + 1, "", page, (xs[c], ys[r], xs[c + 1], ys[r + 1]))
+            cells.append(cell)
+        inside.setdefault(id(cell), []).append(ch)
     for cell in cells:
         cell.text = _cell_text(inside.get(id(cell), []))
 
