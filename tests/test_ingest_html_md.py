@@ -9,7 +9,8 @@ from service.ingest import IngestError, ingest
 from service.ingest.html_backend import HtmlBackend, declared_charset
 from service.ingest.md_backend import MarkdownBackend
 from service.pipeline import analyze_bytes
-from tests.conftest import REAL
+from tests.conftest import REAL, SEED
+from tests.render import seed_spec, to_html
 
 SIX_HEADINGS = ["一、总体情况", "二、主动公开政府信息情况", "三、收到和处理政府信息公开申请情况",
                 "四、政府信息公开行政复议、行政诉讼情况", "五、存在的主要问题及改进情况", "六、其他需要报告的事项"]
@@ -441,3 +442,19 @@ def test_title_from_the_page_title_when_the_page_has_no_other():
     document = ingest(data, "titled.html")
     assert document.blocks[0].kind == "title"
     assert document.hints["title"] == "某县民政局2023年政府信息公开工作年度报告"
+
+
+@pytest.mark.parametrize("charset", ["utf-8", "gbk"])
+def test_seed_rendered_to_html_reads_like_the_txt(charset):
+    txt = ingest(SEED.read_bytes(), SEED.name)
+    rendered = to_html(seed_spec(), charset=charset)
+    head, _, rest = rendered.partition(b"<body>")
+    body, _, tail = rest.partition(b"</body>")
+    top = "\n".join(line for line in CHROME_TOP.splitlines() if "<h1>" not in line)
+    framed = (head + b"<body>" + top.encode(charset) + b'<div class="content">' + body + b"</div>"
+              + CHROME_BOTTOM.encode(charset) + b"</body>" + tail)
+    for data in (rendered, framed):
+        document = ingest(data, "seed.html")
+        assert document.text == txt.text
+        assert [t.texts() for t in document.tables] == [t.texts() for t in txt.tables]
+        assert [t.anchor for t in document.tables] == [t.anchor for t in txt.tables]
