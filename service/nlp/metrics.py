@@ -2,7 +2,7 @@
 
 The phrasings are data (`lexicon/metrics.toml`): the first entry whose `lead` matches the figure's clause (the words
 before it, and the words after it up to the next clause mark) wins. Parts of a linked total whose words name an
-applicant type or a review outcome are linked to that column of the total's row.
+applicant type or a review outcome are linked to that column of the total's row (before their own phrasing).
 """
 
 from __future__ import annotations
@@ -64,7 +64,7 @@ def figure_metrics(doc: Doc) -> Doc:
 
 def _link_column(doc: Doc, figures: list[Span], i: int) -> None:
     span = figures[i]
-    if span._.metric or span._.part_of is None:
+    if span._.part_of is None:
         return
     total = figures[span._.part_of]
     if not total._.metric:

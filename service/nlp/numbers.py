@@ -55,6 +55,7 @@ def _grammar() -> dict:
         rf"(?P<pre>(?:{_alternation(lex['approx_prefixes'])})\s*)?"
         rf"(?:(?P<pct>{re.escape(lex['percent_prefix'])})(?P<pctnum>{_ARABIC}|[{CN_DIGITS}点]+)"
         rf"|(?P<num>{_ARABIC}|[{CN_DIGITS}]+)"
+        rf"(?:\s*(?P<post1>{_alternation(lex['approx_suffixes'])})(?=\s*(?:{_alternation(list(lex['multipliers']))})))?"
         rf"(?:\s*(?P<mult>{_alternation(list(lex['multipliers']))}))?"
         rf"(?:\s*(?P<post>{_alternation(lex['approx_suffixes'])}))?"
         rf"(?:\s*(?P<unit>{_alternation(list(units))}|{day}))?)"
@@ -133,7 +134,7 @@ def _read_match(m: re.Match, folded: str, g: dict, fixed: list[tuple[int, int]])
         return None
     kind = g["units"].get(unit, "duration" if unit == g["day"] else "count")
     start = m.start("pre") if m.group("pre") else n_start
-    approximate = bool(m.group("pre") or post or after.lstrip().startswith(g["approx_followers"]))
+    approximate = bool(m.group("pre") or post or m.group("post1") or after.lstrip().startswith(g["approx_followers"]))
     return NumberMatch(
         start=start, end=m.end(), text=folded[start:m.end()], value=_tidy(value), unit=_unit_label(unit, kind),
         kind=kind, approximate=approximate, number_start=n_start, number_end=n_end,

@@ -130,7 +130,13 @@ def figure_merge(doc: Doc) -> Doc:
 @cache
 def get_nlp() -> Language:
     """The pipeline, built once per process."""
-    from service.nlp import relations, subjects, metrics  # noqa: F401  (registers the components)
+    return build_nlp()
+
+
+def build_nlp() -> Language:
+    """A fresh pipeline (tests and training add components to their own copy, e.g. a trained NER before
+    `figure_merge` that writes doc.spans["figures_model"])."""
+    from service.nlp import metrics, relations, subjects  # noqa: F401  (registers the components)
 
     nlp = spacy.blank("zh", config={"nlp": {"tokenizer": {"@tokenizers": "nianbao.figure_tokenizer.v1"}}})
     for name in ("nianbao_sentences", "figure_rules", "figure_merge", "figure_subjects", "figure_relations",
