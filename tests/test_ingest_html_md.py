@@ -458,3 +458,19 @@ def test_seed_rendered_to_html_reads_like_the_txt(charset):
         assert document.text == txt.text
         assert [t.texts() for t in document.tables] == [t.texts() for t in txt.tables]
         assert [t.anchor for t in document.tables] == [t.anchor for t in txt.tables]
+
+
+def test_document_metadata_box_gives_hints_not_a_table():
+    box = ('<table class="xxgk"><tr><td>索引号：</td><td>11350100MB0000000X/2024-00012</td>'
+           '<td>发布机构：</td><td>某县民政局</td></tr>'
+           '<tr><td>生成日期：</td><td>2024-01-18</td><td>文号：</td><td></td></tr>'
+           '<tr><td>主题分类：</td><td>政务公开</td><td>发布日期：2024-01-19 09:30</td><td>有效性：有效</td></tr></table>')
+    body = CHROME_TOP.replace("<h1>", box + "<h1>") + f'<div class="content">{REPORT_BODY}</div>' + CHROME_BOTTOM
+    document = ingest(page(body).encode(), "box.html")
+    assert_small_report(document)
+    assert "索引号" not in document.text
+    assert document.hints["index_number"] == "11350100MB0000000X/2024-00012"
+    assert document.hints["written"] == "2024-01-18"
+    assert document.hints["published"] == "2024-01-19 09:30"  # the box comes before the header line
+    assert document.hints["agency"] == "某县民政局"
+    assert "document_number" not in document.hints

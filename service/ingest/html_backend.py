@@ -77,6 +77,9 @@ class HtmlBackend(Backend):
         for node in soup.find_all(string=lambda s: isinstance(s, (Comment, Doctype, ProcessingInstruction))):
             node.extract()
         root = soup.body or soup
+        for box in _info_boxes(root):
+            _box_hints(box, builder.hints)
+            box.decompose()
         measures, furniture = _measure_tree(root)
         container = _content_container(root, measures)
         _header_hints(container, builder.hints)
@@ -272,6 +275,42 @@ def _header_hints(container: Tag, hints: dict[str, str]) -> None:
             continue
         for match in pattern.finditer(clean_line(element.get_text(" "))):
             hints.setdefault(labels[compact(match.group(1))], match.group(2).strip())
+
+
+def _info_boxes(root: Tag) -> list[Tag]:
+    """The page's document-metadata tables (索引号 | … | 发布机构 | …), innermost first."""
+    box = vocabulary()["html"]["info_box"]
+    label = re.compile(r"^(%s)(?:[:：]|$)" % "|".join(map(re.escape, sorted(box["labels"], key=len, reverse=True))))
+    boxes = []
+    for table in root.find_all("table"):
+        if table.find("table") is not None:
+            continue
+        found = {match.group(1) for cell in table.find_all(["td", "th"])
+                 if (match := label.match(compact(cell.get_text())))}
+        if len(found) >= box["min_labels"]:
+            boxes.append(table)
+    return boxes
+
+
+def _box_hints(box: Tag, hints: dict[str, str]) -> None:
+    """Hints from "label：value" cells, or from a label cell and the value cell after it."""
+    labels = {compact(label): key for label, key in vocabulary()["html"]["label_hints"].items()}
+    for row in _rows(box):
+        texts = [cell_text(cell) for cell in row.find_all(["td", "th"], recursive=False)]
+        for i, text in enumerate(texts):
+            label, value = _label_value(text)
+            if value is None and i + 1 < len(texts) and _label_value(texts[i + 1])[0] not in labels:
+                value = texts[i + 1]
+            if label in labels and value:
+                hints.setdefault(labels[label], value)
+
+
+def _label_value(text: str) -> tuple[str, str | None]:
+    """("label", "value") of a "label：value" cell; ("label", None) for a bare label cell."""
+    match = re.match(r"^(.+?)[:：](.*)$", text)
+    if not match:
+        return compact(text), None
+    return compact(match.group(1)), clean_line(match.group(2)) or None
 
 
 # ---------------------------------------------------------------- reading the flow
