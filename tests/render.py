@@ -53,8 +53,13 @@ def _covered(merges: list[Merge]) -> dict[tuple[int, int], tuple[int, int]]:
 # ------------------------------------------------------------------------------------------------------------ PDF
 
 
-def to_pdf(spec: Spec, page_numbers: bool = True, repeat_header_rows: int = 0, page_size=None,
-           split_in_row: bool = False) -> bytes:
+def to_pdf(spec: Spec, page_number_format: str | None = "- {page} -", running_header: str | None = None,
+           repeat_header_rows: int = 0, page_size=None, split_in_row: bool = False) -> bytes:
+    """A PDF with page numbers in the footer (`page_number_format`, None for none) and an optional running header.
+
+    `repeat_header_rows` repeats a table's first rows on each page it runs onto; `split_in_row` lets a row (and a
+    merged cell) break over a page.
+    """
     from reportlab.lib import colors
     from reportlab.lib.enums import TA_CENTER, TA_JUSTIFY
     from reportlab.lib.pagesizes import A4
@@ -91,9 +96,11 @@ def to_pdf(spec: Spec, page_numbers: bool = True, repeat_header_rows: int = 0, p
             story.append(Paragraph(html.escape(str(text)), styles[kind]))
 
     def number_page(canvas, document) -> None:
-        if page_numbers:
-            canvas.setFont(CJK_FONT, 10)
-            canvas.drawCentredString(page_width / 2, 40, f"- {document.page} -")
+        canvas.setFont(CJK_FONT, 10)
+        if page_number_format:
+            canvas.drawCentredString(page_width / 2, 40, page_number_format.format(page=document.page))
+        if running_header:
+            canvas.drawCentredString(page_width / 2, page_height - 40, running_header)
 
     out = io.BytesIO()
     document = SimpleDocTemplate(out, pagesize=(page_width, page_height), leftMargin=margin, rightMargin=margin,

@@ -14,7 +14,7 @@ from service.ingest.docx_backend import DocxBackend
 from service.ingest.pdf_backend import PdfBackend
 from service.text import compact
 from tests.conftest import REAL, SEED
-from tests.render import blank_pdf_with_drawing, seed_spec, to_docx, to_pdf
+from tests.render import blank_pdf_with_drawing, seed_spec, to_docx, to_html, to_pdf, to_txt
 
 SECTION_KEYWORDS = ["总体情况", "主动公开政府信息情况", "收到和处理政府信息公开申请情况",
                     "政府信息公开行政复议、行政诉讼情况", "存在的主要问题", "其他需要报告的事项"]
@@ -103,6 +103,29 @@ def test_seed_as_docx_reads_like_the_txt(seed_txt, spec):
     assert [t.anchor for t in doc.tables] == [t.anchor for t in seed_txt.tables]
     kinds = [b.kind for b in doc.blocks]
     assert kinds[0] == "title" and kinds.count("heading") == 6
+
+
+@pytest.mark.parametrize("page_number_format", ["第 {page} 页", "— {page} —", "{page}"])
+def test_page_numbers_and_running_headers_are_not_text(seed_txt, spec, page_number_format):
+    header = "苏州市姑苏区党政办公室政府信息公开工作年度报告"
+    doc = ingest(to_pdf(spec, page_number_format=page_number_format, running_header=header), "seed.pdf")
+    assert compact(doc.text) == compact(seed_txt.text)
+    assert doc.text.count(header) == 0
+
+
+def test_bordered_text_box_is_narrative_not_a_table():
+    box = "本报告由本机关根据《中华人民共和国政府信息公开条例》编制，画在一个带边框的方框里，方框只有一列。" * 3
+    body = "（一）主动公开情况。" + "全年主动公开政府信息若干条。" * 8
+    doc = ingest(to_pdf([("table", [[box]]), ("heading", "一、总体情况"), ("paragraph", body)]), "box.pdf")
+    assert doc.tables == []
+    assert [doc.text[b.start:b.end] for b in doc.blocks] == [box, "一、总体情况", body]
+
+
+@pytest.mark.parametrize("render", [to_txt, to_html], ids=["txt", "html"])
+def test_seed_spec_round_trips_through_txt_and_html(seed_txt, spec, render):
+    doc = ingest(render(spec), "seed")
+    assert compact(doc.text) == compact(seed_txt.text)
+    assert [grid(t) for t in doc.tables] == [grid(t) for t in seed_txt.tables]
 
 
 # --------------------------------------------------------------------------------------------------- merged cells

@@ -597,7 +597,8 @@ def _metrics(layouts: list[PageLayout]) -> Metrics:
     left, right = {}, {}
     all_long = [line for line in lines if line.x1 - line.x0 > 15 * body_size]
     for layout in layouts:
-        long_lines = [line for line in layout.lines if line.x1 - line.x0 > 15 * body_size] or all_long
+        long_lines = [line for line in layout.lines if line.x1 - line.x0 > 15 * body_size] or all_long \
+            or layout.lines
         if long_lines:
             left[layout.number] = Counter(round(line.x0) for line in long_lines).most_common(1)[0][0]
             right[layout.number] = sorted(line.x1 for line in long_lines)[int(0.9 * (len(long_lines) - 1))]
