@@ -474,3 +474,11 @@ def test_document_metadata_box_gives_hints_not_a_table():
     assert document.hints["published"] == "2024-01-19 09:30"  # the box comes before the header line
     assert document.hints["agency"] == "某县民政局"
     assert "document_number" not in document.hints
+
+
+def test_title_inside_the_content_after_a_breadcrumb_is_the_title_once():
+    content = ('<div class="content"><div>当前位置：首页 &gt; 政务公开 &gt; 年报</div>'
+               f'<h2>某县民政局2023年政府信息公开工作年度报告</h2>{REPORT_BODY}</div>')
+    document = ingest(page(content).encode(), "inner-title.html")
+    assert document.text.count("某县民政局2023年政府信息公开工作年度报告") == 1
+    assert_small_report(document)

@@ -46,6 +46,8 @@ _LAYOUT_CELL_PROSE = 100
 _MAX_SPAN = 1000
 _HEADER_REACH = 40
 """How many elements above the content are searched for the page header's labelled lines."""
+_TITLE_REACH = 300
+"""How far into the content the title may stand (after a breadcrumb) and still be read there rather than added."""
 
 
 @dataclass
@@ -87,7 +89,7 @@ class HtmlBackend(Backend):
         if title:
             builder.hints.setdefault("title", title)
         reader = _FlowReader(builder, title)
-        if title and not compact(container.get_text()).startswith(compact(title)):
+        if title and compact(title) not in compact(container.get_text())[:len(title) + _TITLE_REACH]:
             builder.add_block(title, kind="title")
         reader.read_tag(container)
         reader.flush()
@@ -278,7 +280,7 @@ def _header_hints(container: Tag, hints: dict[str, str]) -> None:
 
 
 def _info_boxes(root: Tag) -> list[Tag]:
-    """The page's document-metadata tables (索引号 | … | 发布机构 | …), innermost first."""
+    """The page's document-metadata tables (索引号 | … | 发布机构 | …); only innermost tables qualify."""
     box = vocabulary()["html"]["info_box"]
     label = re.compile(r"^(%s)(?:[:：]|$)" % "|".join(map(re.escape, sorted(box["labels"], key=len, reverse=True))))
     boxes = []
@@ -361,8 +363,9 @@ class _FlowReader:
         text = clean_line("".join(self._line))
         self._line = []
         if text and not is_chrome_text(text):
-            if self._title and not self.builder.last_block and compact(text) == self._title:
+            if self._title and compact(text) == self._title:
                 self.builder.add_block(text, kind="title")
+                self._title = None
             elif self._heading:
                 self.builder.add_block(text, kind="heading")
             elif self._fresh:
