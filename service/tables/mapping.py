@@ -21,6 +21,7 @@ MIN_PLACED_ROWS = {"active_disclosure": 2, "requests": 3, "review_litigation": 1
 MAX_JOINT_COMBINATIONS = 50_000
 TABLE_NAMES_ZH = {"active_disclosure": "表二（主动公开政府信息情况）", "requests": "表三（收到和处理政府信息公开申请情况）",
                   "review_litigation": "表四（政府信息公开行政复议、行政诉讼情况）"}
+ROW_RULES = {"requests": "R3", "review_litigation": "R10–R12"}
 DOMAIN_RULE = {"active_disclosure": "H3", "requests": "R5", "review_litigation": "R13"}
 
 
@@ -34,6 +35,8 @@ class PlacedRow:
     candidates: list[tuple[str, ...]] = field(default_factory=list)
     """Cuts of a run-together row still in play (D1); empty once resolved or when the row was never ambiguous."""
     all_cuts: int = 0
+    narrowed_by: list[str] = field(default_factory=list)
+    """What ruled cuts out: identity ids (R3, R1 …) or hints (X14, H1)."""
 
 
 @dataclass
@@ -175,6 +178,8 @@ def _read_run(build: TableBuild, placed: PlacedRow, n: int) -> None:
     placed.all_cuts = len(cuts)
     local = [c for c in cuts if _row_holds(build, placed.label.key, c)]
     placed.candidates = local or cuts
+    if local and len(local) < len(cuts):
+        placed.narrowed_by.append(ROW_RULES.get(build.key, "identities"))
     if not placed.candidates:
         build.findings.append(_shape_finding(build.key, placed, n))
 
@@ -224,7 +229,10 @@ def resolve_jointly(build: TableBuild) -> None:
     if not surviving:
         return
     for i, placed in enumerate(open_rows):
-        placed.candidates = sorted({combo[i] for combo in surviving}, key=surviving_order(surviving, i))
+        kept = sorted({combo[i] for combo in surviving}, key=surviving_order(surviving, i))
+        if len(kept) < len(placed.candidates):
+            placed.narrowed_by.append("R1/R2")
+        placed.candidates = kept
 
 
 def surviving_order(surviving: list[tuple], i: int):
@@ -249,7 +257,8 @@ def _known_values(build: TableBuild) -> dict[tuple[str, str], int | float]:
     return values
 
 
-def narrow(build: TableBuild, row_key: str, keep: Callable[[dict[tuple[str, str], int | float]], bool]) -> bool:
+def narrow(build: TableBuild, row_key: str, keep: Callable[[dict[tuple[str, str], int | float]], bool],
+           reason: str) -> bool:
     """Keep the cuts of an open row whose values pass `keep` (table 二 has no identities, but a figure stated in the
     narrative, X14, or last year's table, H1, can still pick the cut). Returns whether anything was dropped."""
     placed = build.placed.get(row_key)
@@ -259,6 +268,8 @@ def narrow(build: TableBuild, row_key: str, keep: Callable[[dict[tuple[str, str]
     kept = [cut for cut in placed.candidates if keep({ref: as_number(p) for ref, p in zip(columns, cut)})]
     if kept and len(kept) < len(placed.candidates):
         placed.candidates = kept
+        if reason not in placed.narrowed_by:
+            placed.narrowed_by.append(reason)
         return True
     return False
 
@@ -276,17 +287,19 @@ def settle_runs(build: TableBuild) -> None:
             cut = placed.candidates[0]
             placed.cells = [number_cell(piece, run, page) for piece in cut]
             if placed.all_cuts > 1:
+                by = "、".join(placed.narrowed_by)
                 build.findings.append(Finding(
                     rule="D1", severity="info",
                     message_zh=f"{TABLE_NAMES_ZH[build.key]}“{placed.label.label}”的数字连在一起（{run}），"
-                               f"唯一满足勾稽关系的拆分为 {' | '.join(cut)}。",
-                    message_en=f"run-together digits {run} in {build.key}.{key}: the only split that satisfies the "
-                               f"table's identities is {' | '.join(cut)}",
+                               f"在 {placed.all_cuts} 种拆分中只有 {' | '.join(cut)} 符合 {by}，据此取值。",
+                    message_en=f"run-together digits {run} in {build.key}.{key}: of {placed.all_cuts} possible splits "
+                               f"only {' | '.join(cut)} agrees with {', '.join(placed.narrowed_by)}; read as that",
                     actual=run, expected=" | ".join(cut), evidence=evidence,
-                    data={"run": run, "split": list(cut), "splits_tried": placed.all_cuts},
+                    data={"run": run, "split": list(cut), "splits_tried": placed.all_cuts,
+                          "resolved_by": placed.narrowed_by},
                 ))
             continue
-        placed.cells = [Cell(value=None, raw=run, page=page, status="ambiguous") for _ in columns]
+        placed.cells = [_agreed_cell(placed.candidates, i, run, page) for i in range(len(columns))]
         shown = [" | ".join(c) for c in placed.candidates[:20]]
         build.findings.append(Finding(
             rule="D1", severity="warning",
@@ -302,6 +315,14 @@ def settle_runs(build: TableBuild) -> None:
 
 def recognized(build: TableBuild) -> bool:
     return len(build.placed) >= MIN_PLACED_ROWS[build.key]
+
+
+def _agreed_cell(candidates: list[tuple[str, ...]], i: int, run: str, page: int | None) -> Cell:
+    """A cell on which every surviving cut agrees is known even while the others stay ambiguous."""
+    pieces = {cut[i] for cut in candidates}
+    if len(pieces) == 1:
+        return number_cell(pieces.pop(), run, page)
+    return Cell(value=None, raw=run, page=page, status="ambiguous")
 
 
 def to_result(build: TableBuild) -> TableResult | None:

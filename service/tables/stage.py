@@ -39,7 +39,7 @@ def extract_tables(analysis: Analysis) -> None:
         resolve_jointly(build)
         if key == "active_disclosure":
             _narrow_by_narrative(build, analysis.document.text)
-            _narrow_by_last_year(build, analysis)
+            _narrow_by_other_years(build, analysis)
         settle_runs(build)
         result = to_result(build)
         analysis.tables[key] = result
@@ -58,22 +58,32 @@ def _narrow_by_narrative(build: TableBuild, text: str) -> None:
         for match in hint.pattern.finditer(folded):
             stated[(hint.row, hint.col)].add(int(match.group(1)))
     for (row, col), values in stated.items():
-        narrow(build, row, lambda cut, r=row, c=col, v=values: cut.get((r, c)) in v)
+        narrow(build, row, lambda cut, r=row, c=col, v=values: cut.get((r, c)) in v, "X14")
 
 
-def _narrow_by_last_year(build: TableBuild, analysis: Analysis) -> None:
-    """H1: in_force(y) = in_force(y−1) + issued(y) − repealed(y), when last year's report is at hand."""
+def _narrow_by_other_years(build: TableBuild, analysis: Analysis) -> None:
+    """H1: in_force(y) = in_force(y−1) + issued(y) − repealed(y), with last year's or next year's table at hand."""
     year = analysis.info.year
-    previous = next((r for r in analysis.history if year and r.document.year == year - 1), None)
-    table = previous.tables.get("active_disclosure") if previous else None
-    if table is None or table.template != "2021" or build.template != "2021":
+    if not year or build.template != "2021":
         return
+    by_year = {r.document.year: r.tables.get("active_disclosure") for r in analysis.history}
+    before, after = by_year.get(year - 1), by_year.get(year + 1)
     for row in ("rules", "normative_documents"):
-        before = table.rows.get(row, {}).get("in_force")
-        if before is None or before.value is None:
-            continue
-        narrow(build, row, lambda cut, r=row, b=before.value:
-               cut[(r, "in_force")] == b + cut[(r, "issued")] - cut[(r, "repealed")])
+        previous = _number(before, row, "in_force")
+        if previous is not None:
+            narrow(build, row, lambda cut, r=row, p=previous:
+                   cut[(r, "in_force")] == p + cut[(r, "issued")] - cut[(r, "repealed")], "H1")
+        following = [_number(after, row, col) for col in ("in_force", "issued", "repealed")]
+        if None not in following:
+            in_force, issued, repealed = following
+            narrow(build, row, lambda cut, r=row, v=in_force - issued + repealed: cut[(r, "in_force")] == v, "H1")
+
+
+def _number(table: TableResult | None, row: str, col: str) -> int | float | None:
+    if table is None or table.template != "2021":
+        return None
+    cell = table.rows.get(row, {}).get(col)
+    return cell.value if cell is not None and cell.status == "number" else None
 
 
 def _coverage_findings(build: TableBuild, result: TableResult | None, analysis: Analysis) -> list[Finding]:
