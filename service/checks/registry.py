@@ -16,6 +16,7 @@ Check = Callable[["Analysis"], Iterable[Finding]]
 RULES: Registry[Check] = Registry(
     "rule",
     modules=[
+        "service.checks.history",
         "service.checks.tables",
         "service.checks.narrative",
     ],

@@ -1,0 +1,145 @@
+"""The worker pool: a dispatcher thread claims queued documents from the store and runs them in a pool of processes
+(or threads), off the event loop. Only this thread writes results, so a result is recorded once per claim; a
+document left `processing` by a stopped server is queued again at the next start (`Store.recover_interrupted`)."""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import threading
+import time
+from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+
+from service.store import Store
+from service.store.processing import Job, Outcome, analyze_original, record_result
+
+log = logging.getLogger("nianbao.worker")
+
+
+def _warm_up() -> None:
+    """Import the pipeline and its registries once per worker process, before the first document."""
+    from service.checks.registry import RULES
+    from service.pipeline import STAGES
+
+    STAGES.names()
+    RULES.names()
+
+
+class Processor:
+    def __init__(self, store: Store, workers: int, mode: str = "process", timeout_s: int = 600, max_attempts: int = 3):
+        self.store = store
+        self.workers = workers
+        self.mode = mode
+        self.timeout_s = timeout_s
+        self.max_attempts = max_attempts
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._executor: Executor | None = None
+        self._inflight: dict[Future, tuple[Job, float, Executor]] = {}
+
+    # --- life cycle ---------------------------------------------------------------------------------------------------
+
+    def start(self) -> None:
+        requeued, failed = self.store.recover_interrupted(self.max_attempts)
+        if requeued or failed:
+            log.warning("recovered interrupted documents: %d queued again, %d failed", requeued, failed)
+        self._executor = self._new_executor()
+        self._thread = threading.Thread(target=self._run, name="nianbao-dispatcher", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._wake.set()
+        if self._thread:
+            self._thread.join(timeout=10)
+        if self._executor:
+            self._executor.shutdown(wait=False, cancel_futures=True)
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    @property
+    def busy(self) -> int:
+        return len(self._inflight)
+
+    def _new_executor(self) -> Executor:
+        if self.mode == "thread":
+            return ThreadPoolExecutor(self.workers, thread_name_prefix="nianbao-worker")
+        context = multiprocessing.get_context("spawn")
+        return ProcessPoolExecutor(self.workers, mp_context=context, initializer=_warm_up)
+
+    # --- dispatching --------------------------------------------------------------------------------------------------
+
+    def _run(self) -> None:
+        last_poll = 0.0
+        while not self._stop.is_set():
+            try:
+                if self._wake.is_set() or time.monotonic() - last_poll > 2:
+                    self._wake.clear()
+                    last_poll = time.monotonic()
+                    self._fill()
+                if not self._inflight:
+                    self._wake.wait(1.0)
+                    continue
+                done, _ = wait(list(self._inflight), timeout=0.1, return_when=FIRST_COMPLETED)
+                for future in done:
+                    self._complete(future)
+                self._enforce_timeout()
+            except Exception:  # noqa: BLE001 - the dispatcher must outlive a database hiccup
+                log.exception("dispatcher error; retrying")
+                time.sleep(1)
+
+    def _fill(self) -> None:
+        while len(self._inflight) < self.workers and not self._stop.is_set():
+            row = self.store.claim_next()
+            if row is None:
+                return
+            job = Job.of(row)
+            future = self._executor.submit(analyze_original, self.store.settings, job)
+            self._inflight[future] = (job, time.monotonic(), self._executor)
+
+    def _complete(self, future: Future) -> None:
+        job, _, executor = self._inflight.pop(future)
+        try:
+            outcome = future.result()
+        except BrokenProcessPool:
+            self._worker_died(job, executor, "the worker process stopped while processing this document")
+            return
+        except Exception as exc:  # noqa: BLE001
+            outcome = Outcome(job.doc_id, reason=f"internal error while processing: {type(exc).__name__}: {exc}")
+        record_result(self.store, outcome)
+        self._wake.set()
+
+    def _worker_died(self, job: Job, executor: Executor, reason: str) -> None:
+        """A dead worker breaks the whole pool: every document in it is retried, up to `max_attempts` times."""
+        row = self.store.get(job.doc_id)
+        if row is not None and row.attempts >= self.max_attempts:
+            self.store.fail(job.doc_id, f"{reason} ({row.attempts} attempts); the original is kept")
+        else:
+            self.store.release(job.doc_id)
+        if executor is self._executor:
+            self._restart_pool()
+        self._wake.set()
+
+    def _enforce_timeout(self) -> None:
+        now = time.monotonic()
+        late = [(f, job) for f, (job, started, _) in self._inflight.items() if now - started > self.timeout_s]
+        if not late or self.mode == "thread":
+            return
+        for future, job in late:
+            self._inflight.pop(future)
+            self.store.fail(job.doc_id, f"processing took longer than {self.timeout_s} s and was stopped")
+        for future, (job, _, _) in list(self._inflight.items()):
+            self._inflight.pop(future)
+            self.store.release(job.doc_id)
+        self._restart_pool(kill=True)
+
+    def _restart_pool(self, kill: bool = False) -> None:
+        old = self._executor
+        if kill and isinstance(old, ProcessPoolExecutor):
+            for process in list((getattr(old, "_processes", None) or {}).values()):
+                process.kill()
+        old.shutdown(wait=False, cancel_futures=True)
+        self._executor = self._new_executor()
