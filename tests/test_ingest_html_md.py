@@ -482,3 +482,11 @@ def test_title_inside_the_content_after_a_breadcrumb_is_the_title_once():
     document = ingest(page(content).encode(), "inner-title.html")
     assert document.text.count("某县民政局2023年政府信息公开工作年度报告") == 1
     assert_small_report(document)
+
+
+def test_furniture_dropped_by_class_words_inside_a_content_wrapper_named_like_furniture():
+    content = (f'<div class="newmain" id="printContent">{REPORT_BODY}'
+               '<div class="ewm"><p>用手机扫码阅读本文</p></div><div class="art-btn"><span>返回列表</span></div></div>')
+    document = ingest(page(CHROME_TOP + content + CHROME_BOTTOM).encode(), "wrapped.html")
+    assert "扫码" not in document.text and "返回列表" not in document.text
+    assert_small_report(document)

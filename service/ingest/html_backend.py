@@ -195,7 +195,8 @@ def _is_furniture(tag: Tag) -> bool:
     if not tag.attrs:
         return False
     marks = " ".join([*tag.get("class", []), str(tag.get("id", ""))]).lower()
-    return any(token in marks for token in chrome["class_tokens"])
+    words = set(re.split(r"[^a-z0-9]+", marks))
+    return any(f in marks for f in chrome["class_fragments"]) or not words.isdisjoint(chrome["class_words"])
 
 
 def _content_container(root: Tag, measures: dict[int, _Measure]) -> Tag:
