@@ -490,3 +490,9 @@ def test_furniture_dropped_by_class_words_inside_a_content_wrapper_named_like_fu
     document = ingest(page(CHROME_TOP + content + CHROME_BOTTOM).encode(), "wrapped.html")
     assert "扫码" not in document.text and "返回列表" not in document.text
     assert_small_report(document)
+
+
+def test_markdown_backend_accepts_pipe_tables_only():
+    assert MarkdownBackend.accepts((REAL / "shanghai_stcsm_2024.md").read_bytes())
+    assert not MarkdownBackend.accepts(standard_page().encode())
+    assert not MarkdownBackend.accepts("一、总体情况\n本机关收到申请5件。".encode())
