@@ -116,17 +116,28 @@ def _column_widths(rows: list[list[str]], available: float) -> list[float]:
     return [available * w / total for w in weights]
 
 
-def blank_pdf_with_drawing() -> bytes:
-    """A 'scanned' page: only a drawn picture, no text layer."""
+def scanned_pdf(pages: int = 1, text_pages: Sequence[int] = ()) -> bytes:
+    """Pages that only carry a raster picture (a scan); the pages numbered in `text_pages` also carry real text."""
+    from PIL import Image, ImageDraw
     from reportlab.lib.pagesizes import A4
+    from reportlab.lib.utils import ImageReader
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
     from reportlab.pdfgen import canvas
 
+    pdfmetrics.registerFont(UnicodeCIDFont(CJK_FONT))
+    picture = Image.new("L", (400, 560), 255)
+    pen = ImageDraw.Draw(picture)
+    for i in range(24):
+        pen.rectangle((30, 30 + 20 * i, 370 - 7 * (i % 5), 40 + 20 * i), fill=40)
     out = io.BytesIO()
     page = canvas.Canvas(out, pagesize=A4)
-    page.setFillGray(0.6)
-    for i in range(12):
-        page.rect(80 + 30 * i, 200 + 25 * i, 200, 14, stroke=0, fill=1)
-    page.showPage()
+    for number in range(1, pages + 1):
+        page.drawImage(ImageReader(picture), 72, 150, width=450, height=630)
+        if number in text_pages:
+            page.setFont(CJK_FONT, 12)
+            page.drawString(72, 100, f"第{number}页有文字层：一、总体情况")
+        page.showPage()
     page.save()
     return out.getvalue()
 

@@ -14,7 +14,7 @@ from service.ingest.docx_backend import DocxBackend
 from service.ingest.pdf_backend import PdfBackend
 from service.text import compact
 from tests.conftest import REAL, SEED
-from tests.render import blank_pdf_with_drawing, seed_spec, to_docx, to_html, to_pdf, to_txt
+from tests.render import scanned_pdf, seed_spec, to_docx, to_html, to_pdf, to_txt
 
 SECTION_KEYWORDS = ["总体情况", "主动公开政府信息情况", "收到和处理政府信息公开申请情况",
                     "政府信息公开行政复议、行政诉讼情况", "存在的主要问题", "其他需要报告的事项"]
@@ -249,11 +249,17 @@ def test_browser_print_tables_close_cells_cut_by_the_page(real):
 
 
 def test_pdf_without_text_layer_gives_a_note_not_text():
-    doc = ingest(blank_pdf_with_drawing(), "scan.pdf")
-    assert doc.text == "" and doc.tables == []
+    doc = ingest(scanned_pdf(pages=2), "scan.pdf")
+    assert doc.text == "" and doc.tables == [] and doc.source.pages == 2
     (note,) = doc.notes
     assert note.code == "no_text_layer" and note.severity == "error"
     assert note.message_zh and note.message_en
+
+
+def test_scanned_page_among_text_pages_is_noted_with_its_page():
+    doc = ingest(scanned_pdf(pages=3, text_pages=[1, 3]), "mixed.pdf")
+    assert "第1页有文字层" in doc.text and "第3页有文字层" in doc.text
+    assert [(n.code, n.page) for n in doc.notes] == [("page_without_text", 2)]
 
 
 @pytest.mark.parametrize("cut", [0.5, 0.9])

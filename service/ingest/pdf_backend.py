@@ -104,6 +104,9 @@ class PageLayout:
     chars: list[dict]
     parts: list[TablePart] = field(default_factory=list)
     lines: list[Line] = field(default_factory=list)
+    has_images: bool = False
+    error: str | None = None
+    table_error: str | None = None
 
 
 class PdfBackend(Backend):
@@ -116,6 +119,7 @@ class PdfBackend(Backend):
     def convert(self, data: bytes, source_name: str) -> Document:
         builder = DocumentBuilder(data, source_name, "pdf")
         layouts = _read_layouts(data)
+        _note_unread_pages(builder, layouts)
         if not any(layout.chars for layout in layouts):
             builder.note(
                 "no_text_layer",
@@ -132,36 +136,66 @@ class PdfBackend(Backend):
         return builder.build(pages=len(layouts))
 
 
+def _note_unread_pages(builder: DocumentBuilder, layouts: list[PageLayout]) -> None:
+    some_text = any(layout.chars for layout in layouts)
+    for layout in layouts:
+        n = layout.number
+        if layout.error:
+            builder.note("page_unreadable", f"第 {n} 页无法解析，其内容未读取（{layout.error}）。",
+                         f"Page {n} could not be parsed and was not read ({layout.error}).", "error", page=n)
+        elif layout.table_error:
+            builder.note("tables_unreadable", f"第 {n} 页的表格线无法解析，该页内容按正文读取。",
+                         f"The table rules of page {n} could not be read; the page was read as text.", page=n)
+        elif some_text and not layout.chars and layout.has_images:
+            builder.note("page_without_text", f"第 {n} 页没有文字层（可能是扫描页），其内容未读取。",
+                         f"Page {n} has no text layer (probably a scanned page) and was not read.", page=n)
+
+
 # --------------------------------------------------------------------------------------------------- reading pages
 
 
+_PARSE_ERRORS = (PdfminerException, PSException, ValueError, KeyError, TypeError, AttributeError, IndexError,
+                 AssertionError, RecursionError, ZeroDivisionError, OSError)
+
+
 def _read_layouts(data: bytes) -> list[PageLayout]:
+    """Every page's characters and table parts; a page that cannot be parsed is kept empty with its error."""
     try:
-        with pdfplumber.open(io.BytesIO(data)) as pdf:
-            return [_read_page(page) for page in pdf.pages]
-    except IngestError:
-        raise
+        pdf = pdfplumber.open(io.BytesIO(data))
+        pages = pdf.pages
     except (PDFPasswordIncorrect, PDFEncryptionError):
         raise IngestError("corrupt PDF: the file is encrypted and needs a password") from None
-    except (PdfminerException, PSException, ValueError, KeyError, TypeError, AttributeError, IndexError,
-            AssertionError, RecursionError, OSError) as exc:
-        reason = _one_line(exc) or type(exc).__name__
-        raise IngestError(f"corrupt PDF: {reason}") from None
+    except _PARSE_ERRORS as exc:
+        raise IngestError(f"corrupt PDF: {_one_line(exc)}") from None
+    with pdf:
+        layouts = [_read_page(page) for page in pages]
+    if not layouts:
+        raise IngestError("corrupt PDF: the file has no pages")
+    if all(layout.error for layout in layouts):
+        raise IngestError(f"corrupt PDF: {layouts[0].error}")
+    return layouts
 
 
 def _one_line(exc: BaseException) -> str:
     cause = exc.args[0] if isinstance(exc, PdfminerException) and exc.args else exc
     if isinstance(cause, BaseException) and not str(cause):
         return type(cause).__name__
-    return " ".join(str(cause).split())[:200]
+    return " ".join(str(cause).split())[:200] or type(exc).__name__
 
 
 def _read_page(page) -> PageLayout:
-    chars = [_normalize_char(c) for c in page.chars if c["text"].strip()]
-    layout = PageLayout(number=page.page_number, width=float(page.width), height=float(page.height),
-                        chars=_dedupe(chars))
+    layout = PageLayout(number=page.page_number, width=float(page.width), height=float(page.height), chars=[])
+    try:
+        layout.chars = _dedupe([_normalize_char(c) for c in page.chars if c["text"].strip()])
+        layout.has_images = bool(page.images)
+    except _PARSE_ERRORS as exc:
+        layout.error = _one_line(exc)
+        return layout
     if layout.chars:
-        layout.parts = _table_parts(page, layout)
+        try:
+            layout.parts = _table_parts(page, layout)
+        except _PARSE_ERRORS as exc:  # the ruling could not be read: the page is read as text only
+            layout.table_error = _one_line(exc)
     return layout
 
 
