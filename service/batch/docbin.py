@@ -1,8 +1,8 @@
 """spaCy `DocBin` (.spacy): the training format. Spans become `doc.ents` and the `figures` span group.
 
-Tokens come from the same tokenizer the figures pipeline and the trained model use (blank zh + jieba). A span whose
-edges fall inside a token is widened to token edges (`alignment_mode="expand"`); such spans are counted, because
-a widened training span teaches the model a wrong boundary.
+Tokens come from the tokenizer the figures pipeline and the trained model share (blank zh, jieba with the domain
+dictionary, cut at number-grammar boundaries). A span whose edges fall inside a token is widened to token edges
+(`alignment_mode="expand"`); such spans are counted, because a widened training span teaches a wrong boundary.
 """
 
 from __future__ import annotations
@@ -13,7 +13,9 @@ from spacy.tokens import Doc, DocBin
 from spacy.util import filter_spans
 
 from service.batch.spans import AnnotatedDoc
-from service.nlp.ner_component import SPAN_GROUP, blank_zh
+from service.nlp.ner_component import blank_zh
+
+SPAN_GROUP = "figures"
 
 
 @dataclass

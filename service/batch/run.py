@@ -287,10 +287,11 @@ def annotate(
     version = pipeline_version(stages)
     invocation = Invocation(engine=engine, workers=workers, inputs=len(items))
     todo = _plan(items, folder, version, force, invocation)
-    began = time.perf_counter()
-    progress.start(len(todo))
-    try:
-        with make_engine(engine, workers, stages, scheduler) as runner:
+    runner = make_engine(engine, workers, stages, scheduler)
+    with runner:
+        began = time.perf_counter()
+        progress.start(len(todo))
+        try:
             for outcome in runner.map(_tasks(todo, invocation)):
                 item, doc_id = todo[outcome.sha256]
                 record = _record(outcome, item, doc_id, version)
@@ -300,16 +301,16 @@ def annotate(
                 progress.advance(record)
                 if on_record:
                     on_record(record)
-    except KeyboardInterrupt:
-        invocation.interrupted = True
-        raise
-    finally:
-        progress.stop()
-        invocation.seconds = round(time.perf_counter() - began, 3)
-        invocation.docs_per_s = round(invocation.processed / invocation.seconds, 3) if invocation.seconds else 0.0
-        folder.write_annotations()
-        summary = folder.summary(version, invocation)
-        folder.write_summary(summary)
+        except KeyboardInterrupt:
+            invocation.interrupted = True
+            raise
+        finally:
+            progress.stop()
+            invocation.seconds = round(time.perf_counter() - began, 3)
+            invocation.docs_per_s = round(invocation.processed / invocation.seconds, 3) if invocation.seconds else 0.0
+            folder.write_annotations()
+            summary = folder.summary(version, invocation)
+            folder.write_summary(summary)
     return summary
 
 

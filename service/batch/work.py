@@ -55,8 +55,13 @@ def pipeline_version(stages: list[str] | None = None) -> str:
 
 def warm_up(stages: list[str] | None = None) -> None:
     """Load everything the pipeline loads lazily (lexicons, spaCy, jieba, the model) once per worker process."""
+    import logging
+
+    import jieba
+
     from service.pipeline import analyze_bytes
 
+    jieba.setLogLevel(logging.WARNING)  # its "Building prefix dict" lines would tear through the progress bar
     analyze_bytes(_WARM_UP_TEXT.encode("utf-8"), "warm-up.txt", stages=stages)
 
 
