@@ -15,6 +15,7 @@ _DATE = re.compile(r"((?:19|20)\d{2})\s*[年.\-/]\s*(\d{1,2})\s*[月.\-/]\s*(\d{
 _CN_DIGITS = str.maketrans("〇○零一二三四五六七八九", "00012345678" + "9")
 _CN_DATE = re.compile(r"([〇○零一二三四五六七八九]{4})年([一二三四五六七八九十]{1,3})月([一二三四五六七八九十]{1,3})日")
 _SIGN_OFF_WINDOW = 160
+PRE_2019_LAST_YEAR = 2018
 _AGENCY_SUFFIX = re.compile(r"(人民政府|政府|办公室|办公厅|委员会|管委会|局|厅|委|院|署|中心|街道办事处|街道|镇|乡|所|队|处)$")
 
 
@@ -78,6 +79,12 @@ def find_year(title: str | None, document: Document) -> int | None:
     return None
 
 
+def is_pre_2019(year: int | None, document: Document) -> bool:
+    """Reports on 2018 and earlier use the old statistics table (D11), not the 2019/2021 templates."""
+    old_table = any("政府信息公开情况统计表" in document.text[b.start: b.end] for b in document.blocks)
+    return (year is not None and year <= PRE_2019_LAST_YEAR) or old_table
+
+
 @STAGES.register("metadata")
 def metadata_stage(analysis: Analysis) -> None:
     document, info = analysis.document, analysis.info
@@ -85,3 +92,5 @@ def metadata_stage(analysis: Analysis) -> None:
     info.agency = (agency_from_title(info.title) if info.title else None) or agency_from_sign_off(document)
     info.year = find_year(info.title, document)
     info.published = find_published(document)
+    if is_pre_2019(info.year, document):
+        info.template = "pre-2019"

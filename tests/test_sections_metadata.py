@@ -34,3 +34,11 @@ def test_chinese_numeral_sign_off_date():
     text = "一、总体情况\n本机关收到申请3件。\n某某县人民政府办公室\n二〇二四年一月二十三日\n".encode()
     result = analyze_bytes(text, "r.txt", stages=["metadata"])
     assert result.document.published == "2024-01-23"
+
+
+def test_pre_2019_report_is_marked_by_its_old_statistics_table():
+    path = REAL / "fujian_pingtan_zone_2018.txt"
+    result = analyze_bytes(path.read_bytes(), path.name, stages=["metadata"])
+    assert result.document.template == "pre-2019"
+    seed = analyze_bytes(SEED.read_bytes(), SEED.name, stages=["metadata"])
+    assert seed.document.template == "unknown"
