@@ -20,10 +20,13 @@ import io
 import logging
 import re
 import statistics
+import tomllib
 import unicodedata
 from bisect import bisect_right
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
 
 import pdfplumber
 from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
@@ -199,11 +202,17 @@ def _read_page(page) -> PageLayout:
     return layout
 
 
+@cache
+def _radicals() -> dict[str, str]:
+    with (Path(__file__).with_name("pdf_glyphs.toml")).open("rb") as handle:
+        return tomllib.load(handle)["radicals"]
+
+
 def _normalize_char(char: dict) -> dict:
     """Kangxi and CJK radical code points (a font's glyph mapping) read as the ideographs they depict."""
     text = char["text"]
     if len(text) == 1 and "\u2e80" <= text <= "\u2fdf":
-        folded = unicodedata.normalize("NFKC", text)
+        folded = _radicals().get(text) or unicodedata.normalize("NFKC", text)
         if len(folded) == 1:
             char = {**char, "text": folded}
     return char
@@ -396,10 +405,12 @@ def _group_lines(chars: list[dict]) -> list[list[dict]]:
 
 
 def _line_text(chars: list[dict]) -> str:
+    """A line's text; a gap wider than a space between Latin words (narrower than that elsewhere) reads as one."""
     parts: list[str] = []
     previous = None
     for ch in chars:
-        if previous is not None and ch["x0"] - previous["x1"] > max(1.5, 0.3 * ch["size"]):
+        latin = previous is not None and previous["text"][-1:].isascii() and ch["text"][:1].isascii()
+        if previous is not None and ch["x0"] - previous["x1"] > max(1.0, (0.15 if latin else 0.3) * ch["size"]):
             parts.append(" ")
         parts.append(ch["text"])
         previous = ch
