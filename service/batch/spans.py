@@ -107,9 +107,10 @@ def from_result(result: Result, doc_id: str) -> AnnotatedDoc:
     ]
     known = {f.id for f in result.figures}
     relations = [
-        Relation(from_id=f.id, to_id=f.part_of, type=relation_name("part_of"))
+        Relation(from_id=f.id, to_id=getattr(f, name), type=relation_name(name))
         for f in result.figures
-        if f.part_of and f.part_of in known
+        for name in _vocabulary()["relations"]
+        if getattr(f, name) in known
     ]
     meta = {
         "source_name": result.document.source_name,
