@@ -242,6 +242,9 @@ def test_browser_print_tables_close_cells_cut_by_the_page(real):
     assert appeals.pages == [5, 6]
     assert grid(appeals)[-1] == ["2", "1", "3", "1", "7", "0", "0", "0", "0", "0", "13", "2", "4", "0", "19"]
     assert "一、总体情况" in doc.text and "〔2021〕30号" in doc.text
+    # the page header above the report (title, 来源：… 时间：…) gives hints, as the HTML of the same page does
+    assert doc.hints["title"] == "平潭综合实验区2024年度政府信息公开工作年度报告"
+    assert doc.hints["published"].startswith("2025-03-10")
     assert "中华人民共和国政府信息公开条例" in doc.text, "radical code points of the browser's font read as ideographs"
     assert not any("\u2e80" <= ch <= "\u2fdf" for ch in doc.text)
 

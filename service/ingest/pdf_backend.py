@@ -37,7 +37,8 @@ from service.document import Document, RawCell
 from service.ingest.base import Backend, IngestError
 from service.ingest.builder import DocumentBuilder
 from service.ingest.headings import is_heading
-from service.text import clean_line
+from service.lexicon import load
+from service.text import SENTENCE_END, clean_line, compact
 
 for _noisy in ("pdfminer", "pdfplumber"):
     logging.getLogger(_noisy).setLevel(logging.ERROR)
@@ -136,7 +137,9 @@ class PdfBackend(Backend):
         _drop_page_furniture(layouts)
         groups = _stitch(layouts)
         _emit(builder, layouts, groups)
-        return builder.build(pages=len(layouts))
+        document = builder.build(pages=len(layouts))
+        _header_hints(document, layouts)
+        return document
 
 
 def _note_unread_pages(builder: DocumentBuilder, layouts: list[PageLayout]) -> None:
@@ -619,6 +622,39 @@ def _drop_empty_rows(rows: list[list[RawCell]]) -> list[list[RawCell]]:
             row.append(cell.model_copy(update=update))
         out.append(row)
     return out
+
+
+# ------------------------------------------------------------------------------------------------------ hints
+
+HINT_REACH_CHARS = 80
+"""Longest line taken as a page-header line (`来源：… 时间：…`) or as the report title."""
+
+
+def _header_hints(document: Document, layouts: list[PageLayout]) -> None:
+    """What a printed web page states above the report: `来源：… 时间：…` lines and the title line.
+
+    Only what comes before the first section heading is read; labels and title suffixes are the markup vocabulary.
+    """
+    words = load("markup")
+    for block in document.blocks:
+        text = document.text[block.start: block.end]
+        if block.kind == "heading":
+            break
+        if len(text) <= HINT_REACH_CHARS and text[-1] not in SENTENCE_END \
+                and compact(text).endswith(tuple(words["title"]["suffixes"])):
+            document.hints.setdefault("title", text)
+            break
+    labels = {compact(label): key for label, key in words["html"]["label_hints"].items()}
+    pattern = re.compile("(%s)\\s*[:：]" % "|".join(re.escape(label) for label in sorted(labels, key=len, reverse=True)))
+    for line in (line for layout in layouts for line in layout.lines):
+        if is_heading(line.text):
+            return
+        matches = list(pattern.finditer(line.text)) if len(line.text) <= HINT_REACH_CHARS else []
+        if matches and matches[0].start() == 0:
+            for match, following in zip(matches, matches[1:] + [None]):
+                value = line.text[match.end(): following.start() if following else len(line.text)].strip()
+                if value:
+                    document.hints.setdefault(labels[compact(match.group(1))], value)
 
 
 # ------------------------------------------------------------------------------------------------- paragraphs
