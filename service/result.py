@@ -50,7 +50,8 @@ class Figure(BaseModel):
     metric: str | None = None
     source: str = "rules"
     """Which extractor found it (rules, spacy, transformer)."""
-    relation: Literal["total", "part", "share", "change"] | None = None
+    relation: Literal["total", "part", "included", "share", "change"] | None = None
+    """total/part: a 其中 breakdown (`part_of` names the total); included: "（含上年结转 189 件）", a subset only."""
     parts_open: bool = False
     """Its list of parts is marked incomplete (等) or inclusive (含…): the parts may sum to less."""
     refers_to: str | None = None

@@ -153,7 +153,7 @@ EXAMPLES = {
     "E73": "15个 ~31700000 13600000^1 ~3000000^1",
     "E74": "",
     "E75": "1件[review_litigation.review] 0件[review_litigation.litigation]",
-    "E76": "393件 13件^0 2件^0 50件 85件",
+    "E76": "393件 13件^0 2件^0 50件^0 85件^0",
     "E77": "34件[new_received] 2件[carried_over]",
     "E78": "9件[granted] 0件[partial] 2件[denied] 10件[unable] 0件[not_processed] 14件[other] 1件[carried_forward]",
     "E79": "2139条 1744条^0 393条^0 21条^0 2条^0",

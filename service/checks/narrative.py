@@ -230,30 +230,33 @@ def _share_ok(share: Figure, count: float, base: float) -> bool:
 
 @rule("X12")
 def parts_vs_total(analysis) -> Iterable[Finding]:
-    """其中 a、b、c must sum to the total (or to less, when the list ends in 等 or is inclusive: 含…)."""
+    """其中 a、b、c must sum to the total (or to less, when the list ends in 等 or goes on without figures); what a
+    total includes (含…) must not exceed it."""
     by_id = {f.id: f for f in analysis.figures}
-    parts: dict[str, list[Figure]] = {}
+    groups: dict[tuple[str, str], list[Figure]] = {}
     for figure in analysis.figures:
-        if figure.part_of in by_id:
-            parts.setdefault(figure.part_of, []).append(figure)
-    for total_id, items in parts.items():
+        if figure.part_of in by_id and figure.relation in ("part", "included"):
+            groups.setdefault((figure.part_of, figure.relation), []).append(figure)
+    for (total_id, relation), items in groups.items():
         total = by_id[total_id]
-        if total.approximate or any(p.approximate for p in items) or len(items) < 2 and not total.parts_open:
+        at_most = total.parts_open or relation == "included"
+        if total.approximate or any(p.approximate for p in items) or (len(items) < 2 and not at_most):
             continue
         summed = sum(p.value for p in items)
-        fails = summed > total.value if total.parts_open else summed != total.value
-        if not fails:
-            continue
-        relation_zh = "超过" if total.parts_open else "不等于"
-        yield Finding(
-            rule="X12", severity="warning" if total.parts_open else "error",
-            message_zh=f"“{total.text}”的分项之和 {_fmt(summed)} {relation_zh}总数 {_fmt(total.value)}",
-            message_en=f"The parts of \"{total.text}\" sum to {_fmt(summed)}, "
-                       f"{'more than' if total.parts_open else 'not'} the stated total {_fmt(total.value)}",
-            expected=total.value, actual=summed,
-            evidence=[figure_evidence(total), *(figure_evidence(p) for p in items)],
-            data={"parts": [p.value for p in items], "open_list": total.parts_open},
-        )
+        if (summed > total.value) if at_most else (summed != total.value):
+            yield _parts_finding(total, items, summed, at_most)
+
+
+def _parts_finding(total: Figure, items: list[Figure], summed: float, at_most: bool) -> Finding:
+    return Finding(
+        rule="X12", severity="warning" if at_most else "error",
+        message_zh=f"“{total.text}”的分项之和 {_fmt(summed)} {'超过' if at_most else '不等于'}总数 {_fmt(total.value)}",
+        message_en=f"The parts of \"{total.text}\" sum to {_fmt(summed)}, "
+                   f"{'more than' if at_most else 'not'} the stated total {_fmt(total.value)}",
+        expected=total.value, actual=summed,
+        evidence=[figure_evidence(total), *(figure_evidence(p) for p in items)],
+        data={"parts": [p.value for p in items], "open_list": at_most},
+    )
 
 
 @rule("X13.implied")

@@ -59,7 +59,15 @@ def figure_metrics(doc: Doc) -> Doc:
                 break
     for i, span in enumerate(figures):
         _link_column(doc, figures, i)
+        _unlink_parts_of_other_counts(figures, span)
     return doc
+
+
+def _unlink_parts_of_other_counts(figures: list[Span], span: Span) -> None:
+    """"制发政府信息313条，其中…不予公开55条" counts information items, not applications: a part of a total that
+    speaks about no table cell does not speak about one either."""
+    if span._.part_of is not None and span._.relation == "part" and not figures[span._.part_of]._.metric:
+        span._.metric = span._.rule = None
 
 
 def _link_column(doc: Doc, figures: list[Span], i: int) -> None:

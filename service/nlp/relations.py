@@ -15,12 +15,13 @@ from functools import cache
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
+from service.nlp.context import tokens_between
 from service.nlp.lexicon import load
 from service.nlp.pipeline import FIGURES
 from service.text import fold
 
 _SENTENCE_END = "。！？!?"
-_LONG_CLAUSE_AFTER_SEMICOLON = 6
+_LONG_CLAUSE_AFTER_SEMICOLON = 12
 
 
 @cache
@@ -37,6 +38,7 @@ def _words() -> dict:
         "increase": re.compile(rf"(?:{alt(lex['increase_verbs'])})了?\s*$"),
         "decrease": re.compile(rf"(?:{alt(lex['decrease_verbs'])})了?\s*$"),
         "share": re.compile(rf"(?:{alt(lex['share_markers'])})\s*$"),
+        "verbs": set(lex["verbs"]),
     }
 
 
@@ -46,6 +48,7 @@ def figure_relations(doc: Doc) -> Doc:
     for i, span in enumerate(figures):
         _mark_share_or_change(doc, figures, i)
     _mark_parts(doc, figures)
+    _mark_unmarked_breakdowns(doc, figures)
     return doc
 
 
@@ -99,20 +102,19 @@ def _mark_parts(doc: Doc, figures: list[Span]) -> None:
         if owner is not None:
             parts = _parenthesised_parts(doc, figures, i)
             for p in parts:
-                figures[p]._.part_of, figures[p]._.relation = owner, "part"
-            figures[owner]._.parts_open = True
+                figures[p]._.part_of, figures[p]._.relation = owner, "included"
             i = parts[-1] + 1
             continue
         marker = words["part"].search(gap)
         if marker and _is_counted(figures[i]) and not _crosses_two_sentences(gap[:marker.start()]):
-            parts = _collect_parts(doc, figures, i)
+            parts, goes_on = _collect_parts(doc, figures, i)
             total = _choose_total(doc, figures, i, parts)
             if total is not None:
                 for p in parts:
                     figures[p]._.part_of, figures[p]._.relation = total, "part"
                 if figures[total]._.relation is None:
                     figures[total]._.relation = "total"
-                figures[total]._.parts_open = figures[total]._.parts_open or _list_is_open(doc, figures, parts)
+                figures[total]._.parts_open = goes_on or _list_is_open(doc, figures, parts)
                 i += 1
                 continue
         i += 1
@@ -122,14 +124,15 @@ def _inclusive_owner(doc: Doc, figures: list[Span], i: int) -> int | None:
     """"1191 件（含上年结转 189 件）", "319 件（26.78%，含…157 件）": the count the parenthesis follows."""
     if figures[i]._.kind != "count":
         return None
-    for j in range(i - 1, -1, -1):
-        if _is_counted(figures[j]) or figures[j]._.relation in ("total", "part"):
-            between = fold(doc.text[figures[j].end_char:figures[i].start_char])
-            opened = _words()["inclusive"].search(between)
-            if opened and not re.search(r"[）)]", between[opened.end():]) and figures[j]._.kind == "count":
-                return j
-            return None
-    return None
+    j = i - 1
+    while j >= 0 and figures[j]._.kind == "percent":
+        j -= 1
+    if j < 0 or figures[j]._.kind != "count" or figures[j]._.relation not in (None, "total", "part"):
+        return None
+    between = fold(doc.text[figures[j].end_char:figures[i].start_char])
+    opened = _words()["inclusive"].search(between)
+    adjacent = opened is not None and not between[:opened.start()].strip()
+    return j if adjacent and not re.search(r"[）)]", between[opened.end():]) else None
 
 
 def _parenthesised_parts(doc: Doc, figures: list[Span], first: int) -> list[int]:
@@ -151,22 +154,41 @@ def _crosses_two_sentences(text: str) -> bool:
     return sum(text.count(c) for c in _SENTENCE_END) > 1
 
 
-def _collect_parts(doc: Doc, figures: list[Span], first: int) -> list[int]:
-    """The figures after a 其中 that list parts: same unit as the first, up to a new total, a new clause or 。"""
-    words, unit, parts = _words(), figures[first]._.unit, [first]
+def _collect_parts(doc: Doc, figures: list[Span], first: int) -> tuple[list[int], bool]:
+    """The figures after a 其中 that list parts: same unit as the first, up to a new total, a new breakdown or 。
+
+    Returns the parts and whether the list goes on past them without figures ("…2 件；2024 年度部门预算…"), which
+    leaves it open.
+    """
+    words, unit, parts, items_without_figures = _words(), figures[first]._.unit, [first], False
     for j in range(first + 1, len(figures)):
         span, gap = figures[j], _gap(doc, figures, j)
         if span._.kind == "percent" or span._.relation in ("share", "change"):
             continue
-        if any(c in gap for c in _SENTENCE_END) or span._.unit != unit or words["new_total"].search(gap):
+        clauses = re.split(r"[；;]", gap)
+        items_without_figures = items_without_figures or len(clauses) > 2
+        lead = re.split(r"[，,；;：:、]", gap)[-1]
+        if any(c in gap for c in _SENTENCE_END) or span._.unit != unit or words["new_total"].search(lead):
             break
-        if words["inclusive"].search(gap):
+        if words["inclusive"].search(gap) or _inclusive_owner(doc, figures, j) is not None:
             continue
-        after_semicolon = re.split(r"[；;]", gap)
-        if len(after_semicolon) > 1 and len(after_semicolon[-1].strip()) > _LONG_CLAUSE_AFTER_SEMICOLON:
-            break
+        if len(clauses) > 1 and (_starts_breakdown(doc, figures, j) or _is_new_statement(doc, span, clauses[-1])):
+            return parts, True
         parts.append(j)
-    return parts
+    return parts, items_without_figures
+
+
+def _starts_breakdown(doc: Doc, figures: list[Span], j: int) -> bool:
+    end = figures[j + 1].start_char if j + 1 < len(figures) else figures[j].sent.end_char
+    return bool(_words()["part"].search(fold(doc.text[figures[j].end_char:end])))
+
+
+def _is_new_statement(doc: Doc, span: Span, clause: str) -> bool:
+    """A clause after ； that is long and has a verb states something new rather than the next part."""
+    if len(clause.strip()) <= _LONG_CLAUSE_AFTER_SEMICOLON:
+        return False
+    start = span.start_char - len(clause)
+    return any(t in _words()["verbs"] for t in tokens_between(doc, start, span.start_char))
 
 
 def _choose_total(doc: Doc, figures: list[Span], first: int, parts: list[int]) -> int | None:
@@ -188,7 +210,7 @@ def _choose_total(doc: Doc, figures: list[Span], first: int, parts: list[int]) -
 
 
 def _is_total_candidate(span: Span) -> bool:
-    return span._.kind in ("count", "money") and span._.relation in (None, "total")
+    return span._.kind in ("count", "money") and span._.relation in (None, "total") and span._.part_of is None
 
 
 def _list_is_open(doc: Doc, figures: list[Span], parts: list[int]) -> bool:
@@ -197,3 +219,29 @@ def _list_is_open(doc: Doc, figures: list[Span], parts: list[int]) -> bool:
     last = figures[parts[-1]]
     after = fold(doc.text[last.end_char:last.end_char + 3]).lstrip()
     return after.startswith(open_words)
+
+
+_IMPLICIT_SUM_TOLERANCE = 0.1
+_HEAD_NOUN_CHARS = 2
+
+
+def _mark_unmarked_breakdowns(doc: Doc, figures: list[Span]) -> None:
+    """"主动公开政府信息364条，人事信息17条，…类信息308条，…" (no 其中): a count followed in its sentence by two or
+    more comma-separated items of the same unit whose subjects end in the same noun (信息), adding up to within 10%."""
+    for i, total in enumerate(figures):
+        if not _is_counted(total) or total._.part_of is not None or not total._.subject:
+            continue
+        head = total._.subject[-_HEAD_NOUN_CHARS:]
+        items = []
+        for j in range(i + 1, len(figures)):
+            span, gap = figures[j], _gap(doc, figures, j)
+            if span.sent.start != total.sent.start or span._.unit != total._.unit or \
+                    not re.fullmatch(r"[，,、]\s*[^，,、；;。]*", gap.strip()) or not _is_counted(span) or \
+                    not (span._.subject or "").endswith(head):
+                break
+            items.append(j)
+        summed = sum(figures[j]._.value for j in items)
+        if len(items) >= 2 and abs(summed - total._.value) <= _IMPLICIT_SUM_TOLERANCE * total._.value:
+            total._.relation = "total"
+            for j in items:
+                figures[j]._.part_of, figures[j]._.relation = i, "part"

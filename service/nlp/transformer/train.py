@@ -6,6 +6,7 @@ import math
 import random
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -54,7 +55,8 @@ class TrainReport:
 
 
 def train(examples: list[Example], out_dir: Path, settings: TrainSettings, vocabulary_texts: list[str],
-          init: Path | None = None, extra_settings: dict | None = None) -> TrainReport:
+          init: Path | None = None, extra_settings: dict | None = None,
+          progress: Callable[[str], None] | None = None) -> TrainReport:
     """Train from scratch (vocabulary from `vocabulary_texts`) or fine-tune the checkpoint at `init`; save to out_dir."""
     random.seed(settings.seed)
     torch.manual_seed(settings.seed)
@@ -74,12 +76,12 @@ def train(examples: list[Example], out_dir: Path, settings: TrainSettings, vocab
     for _ in range(settings.epochs):
         data = [_encode(_swap_digits(e, rng) if rng.random() < settings.digit_swap else e, tokenizer, max_chars)
                 for e in examples]
-        rng.shuffle(data)
-        losses = []
-        for first in range(0, len(data), settings.batch_size):
-            losses.append(_step(model, data[first: first + settings.batch_size], tokenizer.pad_id, optimizer, schedule))
+        losses = [_step(model, batch, tokenizer.pad_id, optimizer, schedule)
+                  for batch in _length_buckets(data, settings.batch_size, rng)]
         epochs_run += 1
         loss_value = sum(losses) / max(1, len(losses))
+        if progress:
+            progress(f"epoch {epochs_run}: loss {loss_value:.4f}, {time.monotonic() - began:.0f} s")
         if time.monotonic() - began > settings.time_budget_s:
             break
     model.eval()
@@ -95,6 +97,14 @@ def _encode(example: Example, tokenizer: CharTokenizer, max_chars: int) -> tuple
     ids = tokenizer.encode(text)
     labels = [IGNORE, *spans_to_tags(len(text), example.spans), IGNORE]
     return ids, labels
+
+
+def _length_buckets(data: list, batch_size: int, rng: random.Random) -> list[list]:
+    """Batches of windows of similar length (little padding), in random order."""
+    keyed = sorted(data, key=lambda item: (len(item[0]), rng.random()))
+    batches = [keyed[i: i + batch_size] for i in range(0, len(keyed), batch_size)]
+    rng.shuffle(batches)
+    return batches
 
 
 def _swap_digits(example: Example, rng: random.Random) -> Example:
@@ -118,7 +128,7 @@ def _step(model, batch: list[tuple[list[int], list[int]]], pad_id: int, optimize
     torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
     optimizer.step()
     schedule.step()
-    return float(loss)
+    return loss.item()
 
 
 def _warmup_then_linear(total: int, warmup_share: float):
