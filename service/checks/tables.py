@@ -108,12 +108,13 @@ def _single_cell(failures: list[Failure], identities: list[Identity], values: di
         fix = _fix_for(ref, mine, values)
         if len(mine) >= 2 and fix is not None and fix >= 0:
             explanations[ref] = (mine, fix)
-    if not explanations:
+    by_failures: dict[frozenset[int], list[CellRef]] = {}
+    for ref, (mine, _) in explanations.items():
+        by_failures.setdefault(frozenset(id(f.identity) for f in mine), []).append(ref)
+    unique = [refs[0] for refs in by_failures.values() if len(refs) == 1]
+    if not unique:
         return None
-    best = max(len(m) for m, _ in explanations.values())
-    winners = [ref for ref, (m, _) in explanations.items() if len(m) == best]
-    if len(winners) != 1:
-        return None
+    winners = sorted(unique, key=lambda r: (-len(explanations[r][0]), r))
     ref = winners[0]
     mine, fix = explanations[ref]
     rule_id = min((f.identity.rule for f in mine), key=RULE_ORDER.index)

@@ -146,6 +146,9 @@ def read_cells(build: TableBuild) -> None:
             _read_run(build, placed, n)
             continue
         chosen = _trim(slots, n)
+        before, after = placed.raw.edge_text
+        if chosen is None and (before or after):
+            chosen = _trim(before + slots + after, n)
         if chosen is None:
             build.findings.append(_shape_finding(build.key, placed, n))
             continue

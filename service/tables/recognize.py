@@ -38,6 +38,9 @@ class RawRow:
     page: int | None
     flattened: bool = False
     match: LabelMatch | None = field(default=None, repr=False)
+    edge_text: tuple[list[ValueSlot], list[ValueSlot]] = ([], [])
+    """Text cells right before / after the numbers that name no row: a non-numeric cell ("若干") if the row is
+    short of cells, otherwise a piece of a cut label."""
 
     @property
     def key(self) -> tuple[str, str] | None:
@@ -65,22 +68,37 @@ def rows_of(tables: list[RawTable]) -> list[RawRow]:
 def _grid_rows(table: RawTable) -> list[RawRow]:
     out = []
     for cells in table.rows:
+        cells = [c for c in cells if not (c.is_span_copy and is_value_text(c.text))]
+        # a merged value cell counts once (table 二's one-column rows span three columns)
+        inside = _value_span(cells)
         labels: list[str] = []
         seen_origins: set[tuple[int, int]] = set()
         values: list[ValueSlot] = []
-        for cell in cells:
-            if cell.is_span_copy and is_value_text(cell.text):
-                continue  # a merged value cell counts once (table 二's one-column rows span three columns)
-            if is_value_text(cell.text) and not cell.ambiguous:
-                values.append(ValueSlot(cell.text, cell.page))
-            elif cell.ambiguous and _is_digit_run(cell.text):
+        for i, cell in enumerate(cells):
+            if cell.ambiguous and _is_digit_run(cell.text):
                 values.append(ValueSlot(cell.text, cell.page, ambiguous=True))
+            elif is_value_text(cell.text) or i in inside:
+                values.append(ValueSlot(cell.text, cell.page))  # text between numbers is a cell, not a label
             elif _origin(cell) not in seen_origins:
                 seen_origins.add(_origin(cell))
                 labels.append(cell.text)
         page = next((c.page for c in cells if c.page is not None), None)
-        out.append(RawRow(" ".join(labels), values, table.index, page))
+        row = RawRow(" ".join(labels), values, table.index, page)
+        if inside:
+            row.edge_text = (_edge(cells, inside.start - 1), _edge(cells, inside.stop))
+        out.append(row)
     return out
+
+
+def _edge(cells: list[RawCell], i: int) -> list[ValueSlot]:
+    if 0 <= i < len(cells) and not cells[i].is_span_copy and match_label(cells[i].text) is None:
+        return [ValueSlot(cells[i].text, cells[i].page)]
+    return []
+
+
+def _value_span(cells: list[RawCell]) -> range:
+    filled = [i for i, c in enumerate(cells) if c.text.strip() and is_value_text(c.text)]
+    return range(filled[0], filled[-1] + 1) if filled else range(0)
 
 
 def _origin(cell: RawCell) -> tuple[int, int]:
