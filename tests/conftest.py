@@ -20,3 +20,13 @@ def real_files(*suffixes: str) -> list[Path]:
 @pytest.fixture(scope="session")
 def seed_bytes() -> bytes:
     return SEED.read_bytes()
+
+
+@pytest.fixture(scope="session")
+def api_server(tmp_path_factory):
+    """A real nianbao server (uvicorn, SQLite, process workers) shared by the API and report-page tests."""
+    from tests.api_support import ApiServer
+
+    server = ApiServer(tmp_path_factory.mktemp("api"), NIANBAO_MAX_UPLOAD_MB="2").start()
+    yield server
+    server.stop()

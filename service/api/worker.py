@@ -17,13 +17,22 @@ from service.store.processing import Job, Outcome, analyze_original, record_resu
 log = logging.getLogger("nianbao.worker")
 
 
-def _warm_up() -> None:
-    """Import the pipeline and its registries once per worker process, before the first document."""
-    from service.checks.registry import RULES
-    from service.pipeline import STAGES
+_WARM_UP_TEXT = "某机关2023年政府信息公开工作年度报告\n一、总体情况\n本年共收到政府信息公开申请1件。".encode()
 
-    STAGES.names()
-    RULES.names()
+
+def _warm_up() -> None:
+    """Run the whole pipeline once on a two-line text in each new worker process, so that the imports and models
+    it loads lazily are loaded before the first real document arrives."""
+    from service.pipeline import analyze_bytes
+
+    try:
+        analyze_bytes(_WARM_UP_TEXT, "warm-up.txt")
+    except Exception:  # noqa: BLE001 - a failed warm-up only means the first document loads what it needs
+        log.warning("worker warm-up failed", exc_info=True)
+
+
+def _started() -> None:
+    """A no-op task: submitting one per worker makes the pool start (and warm up) its processes now."""
 
 
 class Processor:
@@ -68,7 +77,10 @@ class Processor:
         if self.mode == "thread":
             return ThreadPoolExecutor(self.workers, thread_name_prefix="nianbao-worker")
         context = multiprocessing.get_context("spawn")
-        return ProcessPoolExecutor(self.workers, mp_context=context, initializer=_warm_up)
+        executor = ProcessPoolExecutor(self.workers, mp_context=context, initializer=_warm_up)
+        for _ in range(self.workers):
+            executor.submit(_started)
+        return executor
 
     # --- dispatching --------------------------------------------------------------------------------------------------
 

@@ -5,7 +5,7 @@
 
   function byId(id) { return id ? document.getElementById(id) : null; }
   function closeAll(except) {
-    document.querySelectorAll(".fig.open").forEach(function (m) { if (m !== except) m.classList.remove("open"); });
+    document.querySelectorAll("mark.fig.open").forEach(function (m) { if (m !== except) m.classList.remove("open"); });
   }
   function link(mark, on) {
     (mark.dataset.target || "").split(" ").forEach(function (id) {
@@ -13,7 +13,7 @@
       if (cell) cell.classList.toggle("linked", on);
     });
   }
-  document.querySelectorAll(".fig").forEach(function (mark) {
+  document.querySelectorAll("mark.fig").forEach(function (mark) {
     mark.addEventListener("click", function (e) {
       e.stopPropagation();
       closeAll(mark);
