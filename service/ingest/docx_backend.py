@@ -45,6 +45,8 @@ class DocxBackend(Backend):
         try:
             word = open_docx(io.BytesIO(data))
             body = word.element.body
+            if body is None:
+                raise ValueError("the document has no body")
         except (zipfile.BadZipFile, OpcError, KeyError, XMLSyntaxError, ValueError, OSError, AttributeError) as exc:
             reason = " ".join(str(exc).split())[:200] or type(exc).__name__
             raise IngestError(f"corrupt DOCX: {reason}") from None

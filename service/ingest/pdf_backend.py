@@ -523,13 +523,13 @@ def _group_cells(group: TableGroup) -> tuple[list[Cell], int, int]:
         moved = [Cell(c.r0 + offset, _nearest(xs, part.xs[c.c0]), c.r1 + offset, _nearest(xs, part.xs[c.c1]),
                       c.text, c.page, c.bbox) for c in part.cells]
         if number:
-            moved, offset = _join_seam(cells, moved, offset)
+            moved = _join_seam(cells, moved, offset)
         cells += moved
         offset = max((c.r1 for c in cells), default=offset)
     return cells, offset, len(xs) - 1
 
 
-def _join_seam(above: list[Cell], below: list[Cell], seam: int) -> tuple[list[Cell], int]:
+def _join_seam(above: list[Cell], below: list[Cell], seam: int) -> list[Cell]:
     """Join the first row of a continued part to the last row of the part before it.
 
     Header rows the continuation repeats are dropped. When every cell of the new page's first row is empty or a text
@@ -539,7 +539,7 @@ def _join_seam(above: list[Cell], below: list[Cell], seam: int) -> tuple[list[Ce
     """
     below = _drop_repeated_header(above, below, seam)
     if not below:
-        return below, seam
+        return below
     first = min(c.r0 for c in below)
     last_above = {(c.c0, c.c1): c for c in above if c.r1 == seam}
     top_row = [c for c in below if c.r0 == first]
@@ -559,7 +559,7 @@ def _join_seam(above: list[Cell], below: list[Cell], seam: int) -> tuple[list[Ce
         cell.r0 -= shift
         cell.r1 -= shift
         kept.append(cell)
-    return kept, seam
+    return kept
 
 
 def _continues_text(partner: Cell | None, cell: Cell) -> bool:
@@ -570,10 +570,12 @@ def _continues_text(partner: Cell | None, cell: Cell) -> bool:
 
 
 def _starts_item(text: str) -> bool:
+    """Text that begins a cell of its own: a list item ("（五）", "2.", "四、") or a number."""
     return bool(_LIST_MARKER.match(text)) or bool(_NUMBER.match(text))
 
 
 def _drop_repeated_header(above: list[Cell], below: list[Cell], seam: int) -> list[Cell]:
+    """The continuation without the header rows it repeats from the top of the table."""
     def row_texts(cells: list[Cell], row: int) -> tuple:
         return tuple(sorted((c.c0, c.c1, c.text) for c in cells if c.r0 == row))
 
