@@ -311,11 +311,10 @@ def _implied_prior(change: Figure, current: float) -> tuple[float, float, float 
 @rule("X15")
 def fees(analysis) -> Iterable[Finding]:
     """信息处理费 has no table cell: compare the sentences that state it with each other."""
-    statements = [(f.value, figure_evidence(f), f.text) for f in analysis.figures
-                  if f.kind == "money" and _FEE.search(_sentence(analysis, f))]
-    text = analysis.document.text
-    for m in _NO_FEE.finditer(text):
-        if not any(e.start is not None and abs(e.start - m.start()) < 40 for _, e, _ in statements):
+    stated = [f for f in analysis.figures if f.kind == "money" and _FEE.search(_sentence(analysis, f))]
+    statements = [(f.value, figure_evidence(f), f.text) for f in stated]
+    for m in _NO_FEE.finditer(analysis.document.text):
+        if not any(f.sentence[0] <= m.start() < f.sentence[1] for f in stated):
             statements.append((0, Evidence(kind="text", start=m.start(), end=m.end()), m.group(0)))
     values = {v for v, _, _ in statements}
     if len(values) > 1:

@@ -1,0 +1,234 @@
+"""Narrative ↔ table and narrative self-consistency checks (format-spec §7 X1–X15) on the seed, the real corpus and
+the example sentences, with tables built by hand (the tables stage is tested on its own)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from service.checks.registry import RULES
+from service.ingest import ingest
+from service.pipeline import STAGES, Analysis
+from service.result import Cell, DocumentInfo, TableResult
+from tests.conftest import REAL, ROOT
+
+NARRATIVE_RULES = ["X1", "X2", "X3", "X4", "X5", "X6", "X7", "X8", "X9", "X10", "X11", "X12", "X13.implied", "X14",
+                   "X15", "X16"]
+COLUMNS = ["natural_person", "commercial", "research", "social_welfare", "legal_service", "other_org", "total"]
+REQUEST_ROWS = [
+    "new_received", "carried_over", "granted", "partial", "denied.state_secret", "denied.law_prohibited",
+    "denied.security_stability", "denied.third_party", "denied.internal_affairs", "denied.process_info",
+    "denied.enforcement_file", "denied.query_item", "unable.not_held", "unable.needs_creation", "unable.still_unclear",
+    "not_processed.petition", "not_processed.duplicate", "not_processed.publication", "not_processed.mass_repeat",
+    "not_processed.confirm_existing", "other.no_correction", "other.unpaid_fee", "other.other", "total",
+    "carried_forward",
+]
+
+
+def cell(value: int | float | None) -> Cell:
+    return Cell(value=value, raw="" if value is None else str(value), status="blank" if value is None else "number")
+
+
+def requests_table(**rows: int | dict[str, int]) -> TableResult:
+    """Table 三 with the given 总计 values (or {column: value} per row); every other cell 0."""
+    grid = {}
+    for row in REQUEST_ROWS:
+        given = rows.get(row.replace(".", "__"), 0)
+        values = given if isinstance(given, dict) else {"natural_person": given, "total": given}
+        grid[row] = {col: cell(values.get(col, 0)) for col in COLUMNS}
+    return TableResult(template="2021", rows=grid)
+
+
+def review_table(review=(0, 0, 0, 0, 0), direct=(0, 0, 0, 0, 0), after_review=(0, 0, 0, 0, 0)) -> TableResult:
+    cols = ["upheld", "corrected", "other", "pending", "total"]
+    return TableResult(template="2021", rows={
+        name: {c: cell(v) for c, v in zip(cols, values)}
+        for name, values in (("review", review), ("litigation_direct", direct), ("litigation_after_review",
+                                                                               after_review))})
+
+
+def disclosure_table(issued=0, repealed=0, in_force=0) -> TableResult:
+    return TableResult(template="2021", rows={
+        "normative_documents": {"issued": cell(issued), "repealed": cell(repealed), "in_force": cell(in_force)}})
+
+
+def check(document, requests=None, review=None, disclosure=None, year=None):
+    info = DocumentInfo(sha256=document.source.sha256, source_name=document.source.source_name,
+                        format=document.source.format, year=year)
+    analysis = Analysis(document=document, info=info)
+    STAGES.get("figures")(analysis)
+    analysis.tables = {"requests": requests, "review_litigation": review, "active_disclosure": disclosure}
+    return analysis, [f for rule_id in NARRATIVE_RULES for f in RULES.get(rule_id)(analysis)]
+
+
+def text_document(text: str):
+    return ingest(text.encode("utf-8"), "excerpt.txt")
+
+
+def real_document(name: str):
+    return ingest((REAL / name).read_bytes(), name)
+
+
+def spec_sentences() -> dict[str, str]:
+    spec = (ROOT / "docs" / "format-spec.md").read_text(encoding="utf-8")
+    return dict(re.findall(r'^\* \*\*(E\d\d)\*\* "(.*?)"(?:\s|$)', spec, re.M))
+
+
+def by_rule(findings, rule_id):
+    return [f for f in findings if f.rule == rule_id]
+
+
+SEED_REQUESTS = dict(new_received=42, granted=16, partial=7, denied__process_info=1, unable__not_held=8,
+                     not_processed__petition=6, not_processed__duplicate=1, other__other=3, total=42)
+
+
+@pytest.fixture(scope="module")
+def seed_document(seed_bytes):
+    return ingest(seed_bytes, "gusu_2023_report.txt")
+
+
+def test_seed_is_consistent_with_its_tables(seed_document):
+    analysis, findings = check(seed_document, requests_table(**SEED_REQUESTS),
+                               review_table(direct=(1, 0, 0, 0, 1)), disclosure_table(5, 1, 13))
+    assert [(f.rule, f.severity) for f in findings] == [("X13", "info")]
+    (implied,) = findings
+    assert implied.data["implied_prior"] == pytest.approx(32.06, abs=0.01)
+    assert implied.data["current"] == 42 and implied.data["change"] == 31
+    assert {e.kind for e in implied.evidence} == {"figure"}
+    linked = {f.metric: f.value for f in analysis.figures if f.metric}
+    assert linked["requests.total.total"] == 42
+    assert linked["active_disclosure.normative_documents.in_force"] == 13
+
+
+def test_a_narrative_figure_that_disagrees_with_its_cell(seed_document):
+    _, findings = check(seed_document, requests_table(**{**SEED_REQUESTS, "total": 41, "other__other": 2}))
+    (x2,) = by_rule(findings, "X2")
+    assert (x2.severity, x2.expected, x2.actual) == ("error", 41, 42)
+    assert [e.kind for e in x2.evidence] == ["figure", "cell"]
+    assert (x2.evidence[1].table, x2.evidence[1].row, x2.evidence[1].col) == ("requests", "total", "total")
+    (x8,) = by_rule(findings, "X8")
+    assert (x8.expected, x8.actual) == (2, 3)
+    assert "其他处理" in x8.message_zh and x8.message_en
+
+
+def test_group_rows_are_summed(seed_document):
+    _, findings = check(seed_document, requests_table(**{**SEED_REQUESTS, "denied__process_info": 0,
+                                                         "denied__third_party": 2}))
+    (x5,) = by_rule(findings, "X5")
+    assert (x5.expected, x5.actual) == (2, 1)
+    assert len([e for e in x5.evidence if e.kind == "cell"]) == 8
+
+
+def test_stcsm_2024_parts_do_not_add_up():
+    _, findings = check(real_document("shanghai_stcsm_2024.md"))
+    (x12,) = by_rule(findings, "X12")
+    assert (x12.severity, x12.expected, x12.actual) == ("error", 2139, 2160)
+    assert x12.data["parts"] == [1744, 393, 21, 2]
+
+
+def test_hongze_2024_office_scope_lowers_the_severity():
+    _, findings = check(real_document("jiangsu_huaian_hongze_district_2024.pdf"),
+                        requests_table(new_received=95, granted=95, total=95))
+    (x1,) = by_rule(findings, "X1")
+    assert (x1.severity, x1.expected, x1.actual) == ("warning", 95, 17)
+    assert "范围" in x1.message_zh and "scope" in x1.message_en
+
+
+def test_changchun_received_mismatch_is_an_error():
+    _, findings = check(text_document(spec_sentences()["E19"]), requests_table(new_received=3, total=3))
+    (x1,) = by_rule(findings, "X1")
+    assert (x1.severity, x1.expected, x1.actual) == ("error", 3, 2)
+
+
+def test_pingtan_2022_counts_carried_over_as_received():
+    new = {"natural_person": 71, "commercial": 3, "total": 74}
+    carried = {"natural_person": 1, "total": 1}
+    _, findings = check(real_document("fujian_pingtan_zone_2022.txt"),
+                        requests_table(new_received=new, carried_over=carried, granted=75, total=75),
+                        review_table(review=(0, 1, 1, 0, 2), direct=(1, 0, 0, 0, 1)))
+    x1 = by_rule(findings, "X1")
+    assert {(f.severity, f.actual, f.expected) for f in x1} == {("info", 75, 74), ("info", 72, 71)}
+    assert all(f.data["matches"] == "new_received+carried_over" for f in x1)
+    assert not by_rule(findings, "X9") and not by_rule(findings, "X10")
+
+
+@pytest.mark.parametrize("name,total,parts_sum", [
+    ("fujian_pingtan_approval_2022.txt", 364, 353),
+    ("fujian_pingtan_finance_2021.txt", 510, 477),
+])
+def test_manifest_parts_inconsistencies(name, total, parts_sum):
+    _, findings = check(real_document(name))
+    (x12,) = by_rule(findings, "X12")
+    assert (x12.severity, x12.expected, x12.actual) == ("error", total, parts_sum)
+
+
+def test_information_items_are_not_applications():
+    """"制作政府信息总数110条，其中…不予公开政府信息4条" counts documents, not denied applications."""
+    _, findings = check(real_document("fujian_pingtan_office_2021.txt"),
+                        requests_table(new_received=23, granted=2, partial=3, denied__internal_affairs=1,
+                                       unable__not_held=17, total=23))
+    assert not [f for f in findings if f.rule.startswith("X") and f.severity != "info"]
+
+
+def test_shanghai_2019_outcomes_and_shares():
+    sentences = spec_sentences()
+    document = text_document(sentences["E84"] + sentences["E85"])
+    requests = requests_table(new_received=859, carried_over=18, granted=272, partial=3, denied__state_secret=35,
+                              unable__not_held=337, not_processed__petition=158, total=805, carried_forward=72)
+    _, findings = check(document, requests)
+    assert {(f.rule, f.expected, f.actual) for f in findings if f.severity == "error"} == {
+        ("X4", 275, 258), ("X6", 337, 265)}
+    (x11,) = by_rule(findings, "X11")
+    assert x11.actual == 33.9 and x11.expected == pytest.approx(32.0, abs=0.1)
+
+
+def test_truncated_and_rounded_shares_pass():
+    sentences = spec_sentences()
+    document = text_document(sentences["E08"] + sentences["E09"])
+    requests = requests_table(new_received=130, granted=50, partial=9, denied__state_secret=32,
+                              unable__not_held=26, not_processed__petition=1, other__other=12, total=130)
+    _, findings = check(document, requests)
+    assert [f.rule for f in findings] == ["X13"]
+
+
+def test_fees_stated_twice_differently():
+    document = text_document("六、其他需要报告的事项\n全年收取政府信息公开信息处理费 3940 元。\n本年度未收取信息处理费。")
+    _, findings = check(document)
+    (x15,) = by_rule(findings, "X15")
+    assert x15.severity == "error" and x15.data["values"] == [3940, 0]
+
+
+def test_fees_stated_once_are_fine(seed_document):
+    _, findings = check(seed_document)
+    assert not by_rule(findings, "X15")
+
+
+def test_same_metric_stated_twice_differently():
+    document = text_document("2023年，全区共受理政府信息公开申请 21 件。\n总之，本年度受理政府信息公开申请 23 件。")
+    _, findings = check(document)
+    (x16,) = by_rule(findings, "X16")
+    assert (x16.expected, x16.actual) == (21, 23) and len(x16.evidence) == 2
+
+
+def test_review_and_litigation_against_table_four():
+    document = text_document(spec_sentences()["E57"])
+    _, ok = check(document, review=review_table((72, 64, 178, 37, 351), (13, 4, 8, 1, 26), (12, 1, 1, 6, 20)))
+    assert not [f for f in ok if f.rule in ("X9", "X10")]
+    _, bad = check(document, review=review_table((72, 64, 178, 37, 351), (13, 4, 7, 1, 25), (12, 1, 1, 6, 20)))
+    assert {(f.rule, f.expected, f.actual) for f in bad if f.rule == "X10"} == {("X10", 45, 46), ("X10", 8, 9)}
+
+
+def test_normative_documents_against_table_two():
+    document = text_document(spec_sentences()["E44"])
+    _, findings = check(document, disclosure=disclosure_table(issued=88, repealed=55, in_force=698))
+    assert not by_rule(findings, "X14")
+    _, findings = check(document, disclosure=disclosure_table(issued=8, repealed=55, in_force=698))
+    (x14,) = by_rule(findings, "X14")
+    assert (x14.expected, x14.actual, x14.severity) == (8, 88, "warning")
+
+
+def test_every_finding_speaks_both_languages(seed_document):
+    _, findings = check(seed_document, requests_table(new_received=40, total=41))
+    assert findings
+    assert all(f.message_zh and f.message_en for f in findings)
