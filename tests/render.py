@@ -142,6 +142,42 @@ def scanned_pdf(pages: int = 1, text_pages: Sequence[int] = ()) -> bytes:
     return out.getvalue()
 
 
+BROWSERS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
+
+
+def browser() -> str | None:
+    """A headless-capable Chromium on this machine, if any."""
+    import shutil
+
+    return next((path for path in map(shutil.which, BROWSERS) if path), None)
+
+
+def to_pdf_with_browser(spec: Spec, header_footer: bool = True, timeout: float = 90) -> bytes:
+    """The HTML rendering printed to PDF by headless Chromium (as a user would print a government web page).
+
+    With `header_footer` the browser adds its date/title header and URL/page-number footer on every page.
+    Raises RuntimeError when no browser is installed or the print fails.
+    """
+    import subprocess
+    import tempfile
+    from pathlib import Path
+
+    executable = browser()
+    if executable is None:
+        raise RuntimeError("no Chromium browser installed")
+    with tempfile.TemporaryDirectory() as folder:
+        page, pdf = Path(folder) / "report.html", Path(folder) / "report.pdf"
+        page.write_bytes(to_html(spec))
+        command = [executable, "--headless", "--no-sandbox", "--disable-gpu", f"--print-to-pdf={pdf}",
+                   page.as_uri()]
+        if not header_footer:
+            command.insert(-1, "--no-pdf-header-footer")
+        subprocess.run(command, capture_output=True, timeout=timeout, cwd=folder)
+        if not pdf.exists() or not pdf.stat().st_size:
+            raise RuntimeError("the browser did not print the page")
+        return pdf.read_bytes()
+
+
 # ----------------------------------------------------------------------------------------------------------- DOCX
 
 

@@ -14,7 +14,7 @@ from service.ingest.docx_backend import DocxBackend
 from service.ingest.pdf_backend import PdfBackend
 from service.text import compact
 from tests.conftest import REAL, SEED
-from tests.render import scanned_pdf, seed_spec, to_docx, to_html, to_pdf, to_txt
+from tests.render import browser, scanned_pdf, seed_spec, to_docx, to_html, to_pdf, to_pdf_with_browser, to_txt
 
 SECTION_KEYWORDS = ["总体情况", "主动公开政府信息情况", "收到和处理政府信息公开申请情况",
                     "政府信息公开行政复议、行政诉讼情况", "存在的主要问题", "其他需要报告的事项"]
@@ -80,6 +80,15 @@ def test_seed_as_pdf_reads_like_the_txt(seed_txt, spec, repeat_header_rows):
     assert all(block.page for block in doc.blocks)
     for phrase in ("做好疑问解答", "推动形成政府信息公开新矩阵", "依申请公开办理的规范化水平"):
         assert phrase in doc.text
+
+
+@pytest.mark.skipif(browser() is None, reason="no Chromium to print with")
+def test_seed_printed_by_a_browser_reads_like_the_txt(seed_txt, spec):
+    """Chromium draws table borders as bevelled bars and adds its own header and footer on every page."""
+    doc = ingest(to_pdf_with_browser(spec, header_footer=True), "seed-print.pdf")
+    assert compact(doc.text) == compact(seed_txt.text)
+    assert [grid(t) for t in doc.tables] == [grid(t) for t in seed_txt.tables]
+    assert any(len(t.pages) > 1 for t in doc.tables)
 
 
 def test_seed_as_pdf_keeps_headings_pages_and_anchors(seed_txt, spec):

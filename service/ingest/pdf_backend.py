@@ -263,15 +263,16 @@ def _ruling_edges(page) -> list[dict]:
                 edges.append(_edge("h", x0, x1, (top + bottom) / 2, (top + bottom) / 2))
             else:
                 edges.append(_edge("v", (x0 + x1) / 2, (x0 + x1) / 2, top, bottom))
-    for rect in page.rects:
-        x0, x1, top, bottom = rect["x0"], rect["x1"], rect["top"], rect["bottom"]
+    for shape in page.rects + page.curves:
+        x0, x1, top, bottom = shape["x0"], shape["x1"], shape["top"], shape["bottom"]
         width, height = x1 - x0, bottom - top
-        if rect.get("fill") and min(width, height) <= THIN_BAR and not _is_white(rect.get("non_stroking_color")):
+        if shape.get("fill") and min(width, height) <= THIN_BAR and not _is_white(shape.get("non_stroking_color")):
+            # a thin filled bar (browsers draw cell borders so, bevelled ones as thin quadrilaterals) is a rule
             if width >= height:
                 edges.append(_edge("h", x0, x1, top + height / 2, top + height / 2))
             else:
                 edges.append(_edge("v", x0 + width / 2, x0 + width / 2, top, bottom))
-        elif rect.get("stroke") and not _is_white(rect.get("stroking_color")):
+        elif shape["object_type"] == "rect" and shape.get("stroke") and not _is_white(shape.get("stroking_color")):
             edges += [_edge("h", x0, x1, top, top), _edge("h", x0, x1, bottom, bottom),
                       _edge("v", x0, x0, top, bottom), _edge("v", x1, x1, top, bottom)]
     return [e for e in edges if max(e["width"], e["height"]) >= 1]
