@@ -1,8 +1,9 @@
 """PDF backend (pdfplumber): narrative paragraphs from line geometry, tables from ruling lines.
 
 Reading a page:
-1. Ruling edges come only from what is drawn visibly: stroked lines and rectangles, and thin filled bars (the way
-   browsers and WPS draw cell borders). Filled white or shaded boxes behind text are not rules.
+1. Ruling edges come only from what is drawn visibly: stroked lines and rectangles, and thin filled bars or
+   quadrilaterals (the way browsers and WPS draw cell borders). Filled white or shaded boxes behind text are not
+   rules.
 2. Cell borders cut by a page break leave vertical rules with open ends; a closing rule is added there so the cells
    at the top and bottom of a page still close.
 3. Tables (pdfplumber's table finder on those edges) with at least two columns become raw tables; a one-column
@@ -12,6 +13,10 @@ Reading a page:
 5. A table that ends a page and a table that starts the next one with the same outer edges, with nothing between,
    are one table (D4): rows are stacked on the union of their column edges, and a cell cut by the page break is
    joined back together (D2).
+
+A PDF without any text gives the `no_text_layer` note (error) and no text; pages that cannot be parsed, scanned pages
+among text pages and unreadable table rules give notes too. A page header above the report (a printed web page's
+title and `来源：… 时间：…` line) gives hints. An unreadable file raises `IngestError("corrupt PDF: …")`.
 """
 
 from __future__ import annotations
@@ -48,7 +53,8 @@ EDGE_TOLERANCE = 3.0
 THIN_BAR = 2.5
 """A filled rectangle at most this thick is a drawn rule, not a box."""
 OPEN_END_TOLERANCE = 4.0
-MARGIN_ZONE = 0.09
+"""Points within which a vertical rule's end meets a horizontal rule (or the next segment of itself)."""
+MARGIN_ZONE = 0.135
 """Fraction of the page height at the top and bottom where page numbers and running headers live."""
 _PAGE_NUMBER = re.compile(
     r"^(?:[-—–－_~·•\s]*\d{1,4}[-—–－_~·•\s]*"
@@ -448,7 +454,7 @@ def _lines(layout: PageLayout, excluded: list[tuple[float, float, float, float]]
 
 
 def _in_margin(line: Line, layout: PageLayout) -> bool:
-    return line.bottom < layout.height * MARGIN_ZONE * 1.5 or line.top > layout.height * (1 - MARGIN_ZONE * 1.5)
+    return line.bottom < layout.height * MARGIN_ZONE or line.top > layout.height * (1 - MARGIN_ZONE)
 
 
 def _drop_page_furniture(layouts: list[PageLayout]) -> None:
