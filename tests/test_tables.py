@@ -98,7 +98,8 @@ def test_every_finding_is_bilingual(seed, corpus):
 
 KNOWN_ERRORS = {
     # MANIFEST: 洪泽区 2023 表四 reads 10 1 0 0 0 | 0 0 0 0 0 | 5 0 0 0 0 (R10 and R12 fail)
-    "jiangsu_huaian_hongze_district_2023.pdf": {("R10", "review", "total"), ("R12", "litigation_after_review", "total")},
+    "jiangsu_huaian_hongze_district_2023.pdf": {("R10", "review", "total"),
+                                                ("R12", "litigation_after_review", "total")},
     # MANIFEST: 经济发展局 2023 表三 一 = 3 but every result row, 总计 and 结转 are 0 (R1)
     "fujian_pingtan_econdev_2023.txt": {("R1", "total", "natural_person"), ("R1", "total", "total")},
 }

@@ -13,7 +13,7 @@ from service.document import RawTable
 from service.ingest.builder import grid_from_texts
 from service.pipeline import Analysis, analyze_bytes
 from service.result import DocumentInfo
-from service.tables.identities import APPLICANT_COLUMNS, OUTCOME_ROWS_2021, REVIEW_COLUMNS, REVIEW_ROWS
+from service.tables.identities import APPLICANT_COLUMNS, OUTCOME_ROWS_2021, REVIEW_ROWS
 from service.tables.labels import vocabulary
 from service.tables.stage import extract_tables
 from tests import render

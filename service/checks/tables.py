@@ -15,7 +15,7 @@ from service.findings import Finding, cell_evidence
 from service.pipeline import Analysis
 from service.result import TableResult
 from service.tables.identities import CellRef, Identity, identities_for, residual
-from service.tables.mapping import TABLE_NAMES_ZH
+from service.tables.labels import vocabulary
 
 RULE_ORDER = ("R1", "R2", "R3", "R10", "R11", "R12")
 MAX_SINGLE_CELL_ROUNDS = 20
@@ -122,7 +122,7 @@ def _single_cell(failures: list[Failure], identities: list[Identity], values: di
 
 
 def _finding(table_key: str, table: TableResult, d: Diagnosis) -> Finding:
-    name = TABLE_NAMES_ZH[table_key]
+    name = vocabulary()[table_key].name
     rules = sorted({f.identity.rule for f in d.failures}, key=RULE_ORDER.index)
     if d.cell is not None:
         row, col = d.cell
@@ -200,23 +200,24 @@ def check_r12(analysis: Analysis) -> Iterable[Finding]:
 
 
 def _domain(analysis: Analysis, table_key: str, rule_id: str, severity: str) -> Iterator[Finding]:
-    """Every count is an integer ≥ 0 (the 万元 fee of table 二 may be a decimal, never negative)."""
+    """Every count is an integer ≥ 0; the 万元 fee may be a decimal and 2019's 本年增/减 may be negative."""
     table = analysis.tables.get(table_key)
     if table is None:
         return
     for row, cols in table.rows.items():
+        label = vocabulary()[table_key].row(row)
+        decimal, signed = (label.decimal_cols, label.signed_cols) if label else ((), ())
         for col, cell in cols.items():
             if cell.status != "number":
                 continue
-            money = col in ("amount_10k_yuan", "amount")
-            if cell.value >= 0 and (money or isinstance(cell.value, int)):
+            whole = isinstance(cell.value, int) or col in decimal
+            if whole and (cell.value >= 0 or col in signed):
                 continue
-            want_zh = "非负数" if money else "非负整数"
+            want_zh, want_en = ("非负数", "non-negative number") if col in decimal else ("非负整数", "whole number ≥ 0")
             yield Finding(
                 rule=rule_id, severity=severity,
-                message_zh=f"{TABLE_NAMES_ZH[table_key]} {row}/{col} 单元格为 {cell.raw}，应为{want_zh}。",
-                message_en=f"{table_key}.{row}.{col} is {cell.raw!r}; it should be a "
-                           f"{'non-negative number' if money else 'whole number ≥ 0'}",
+                message_zh=f"{vocabulary()[table_key].name} {row}/{col} 单元格为 {cell.raw}，应为{want_zh}。",
+                message_en=f"{table_key}.{row}.{col} is {cell.raw!r}; it should be a {want_en}",
                 actual=cell.value, evidence=[cell_evidence(table_key, row, col, cell.page)],
             )
 
@@ -249,7 +250,7 @@ def check_h2(analysis: Analysis) -> Iterable[Finding]:
             continue
         yield Finding(
             rule="H2", severity="warning",
-            message_zh=f"{TABLE_NAMES_ZH['active_disclosure']} {row}：本年新公开数量 {new.value} 大于对外公开总数量 {total.value}。",
+            message_zh=f"{vocabulary()['active_disclosure'].name} {row}：本年新公开数量 {new.value} 大于对外公开总数量 {total.value}。",
             message_en=f"active_disclosure.{row}: published this year ({new.value}) exceeds the total published "
                        f"({total.value})",
             expected=f"<= {total.value}", actual=new.value,
@@ -271,7 +272,7 @@ def check_blanks(analysis: Analysis) -> Iterable[Finding]:
         listed = "、".join(f"{row}/{col}" for row, col, _ in blanks)
         yield Finding(
             rule="D7", severity="info",
-            message_zh=f"{TABLE_NAMES_ZH[table_key]}有 {len(blanks)} 个单元格为空白（或“—”），核算时按 0 计：{listed}。"
+            message_zh=f"{vocabulary()[table_key].name}有 {len(blanks)} 个单元格为空白（或“—”），核算时按 0 计：{listed}。"
                        f"若空白处实有数字，与之相关的勾稽关系不作为错误报告。",
             message_en=f"{table_key} has {len(blanks)} blank cells, read as 0 in the arithmetic: {listed}; an identity "
                        f"that fails only on the side holding a blank is not reported as an error",

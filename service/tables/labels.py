@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from difflib import SequenceMatcher
 from functools import cache
 from pathlib import Path
@@ -39,7 +39,8 @@ class RowLabel:
     values: int
     values_2019: int | None = None
     templates: tuple[str, ...] = ("2019", "2021")
-    decimal: bool = False
+    decimal_cols: tuple[str, ...] = ()
+    signed_cols: tuple[str, ...] = ()
     cols_2021: tuple[str, ...] = ()
     cols_2019: tuple[str, ...] = ()
     min_hits: int = 1
@@ -56,17 +57,15 @@ class RowLabel:
 @dataclass(frozen=True)
 class TableVocabulary:
     key: str
-    title: str
-    signature: tuple[str, ...]
+    name: str
+    """How a Chinese message names the table: 表三（收到和处理政府信息公开申请情况）."""
     rows: tuple[RowLabel, ...]
     columns: tuple[str, ...] = ()
-    column_labels: tuple[str, ...] = ()
     template_2019: tuple[str, ...] = ()
     template_2021: tuple[str, ...] = ()
-    extra: dict = field(default_factory=dict, hash=False, compare=False)
 
-    def row(self, key: str) -> RowLabel:
-        return next(r for r in self.rows if r.key == key)
+    def row(self, key: str) -> RowLabel | None:
+        return next((r for r in self.rows if r.key == key), None)
 
     def data_rows(self, template: str) -> list[RowLabel]:
         """Rows that carry numbers in this template, in template order."""
@@ -89,17 +88,16 @@ def vocabulary() -> dict[str, TableVocabulary]:
                 table=table_key, key=r["key"], label=r["label"],
                 cores=tuple(normalize_label(c) for c in r["cores"]), values=r["values"],
                 values_2019=r.get("values_2019"), templates=tuple(r.get("templates", ("2019", "2021"))),
-                decimal=r.get("decimal", False), cols_2021=tuple(r.get("cols_2021", ())),
+                decimal_cols=tuple(r.get("decimal_cols", ())), signed_cols=tuple(r.get("signed_cols", ())),
+                cols_2021=tuple(r.get("cols_2021", ())),
                 cols_2019=tuple(r.get("cols_2019", ())), min_hits=r.get("min_hits", 1), order=i,
             )
             for i, r in enumerate(spec.pop("rows"))
         )
         tables[table_key] = TableVocabulary(
-            key=table_key, title=spec.pop("title"), signature=tuple(normalize_label(s) for s in spec.pop("signature")),
-            rows=rows, columns=tuple(spec.pop("columns", ())), column_labels=tuple(spec.pop("column_labels", ())),
+            key=table_key, name=spec.pop("name"), rows=rows, columns=tuple(spec.pop("columns", ())),
             template_2019=tuple(normalize_label(s) for s in spec.pop("template_2019", ())),
             template_2021=tuple(normalize_label(s) for s in spec.pop("template_2021", ())),
-            extra=spec,
         )
     return tables
 
@@ -166,9 +164,10 @@ def _fuzzy_match(label: str, candidates: list[RowLabel]) -> LabelMatch | None:
     return best
 
 
-def signature_hits(text: str, table: str) -> int:
-    label = normalize_label(text)
-    return sum(1 for word in vocabulary()[table].signature if word in label)
+@cache
+def header_words() -> tuple[str, ...]:
+    data = tomllib.loads(LABELS_FILE.read_text(encoding="utf-8"))
+    return tuple(normalize_label(w) for w in data["header_words"])
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from itertools import product
 
-from service.findings import Finding, cell_evidence
+from service.findings import Evidence, Finding, cell_evidence
 from service.result import Cell, TableResult
 from service.tables.cells import number_cell, parse_cell
 from service.tables.digits import TooManySplits, as_number, splits
@@ -19,8 +19,6 @@ REVIEW_CELLS = len(REVIEW_ROWS) * len(REVIEW_COLUMNS)
 MIN_PLACED_ROWS = {"active_disclosure": 2, "requests": 3, "review_litigation": 1}
 """Fewer rows than this is a stray label (the pre-2019 statistics table has 部分公开 too), not the table."""
 MAX_JOINT_COMBINATIONS = 50_000
-TABLE_NAMES_ZH = {"active_disclosure": "表二（主动公开政府信息情况）", "requests": "表三（收到和处理政府信息公开申请情况）",
-                  "review_litigation": "表四（政府信息公开行政复议、行政诉讼情况）"}
 ROW_RULES = {"requests": "R3", "review_litigation": "R10–R12"}
 DOMAIN_RULE = {"active_disclosure": "H3", "requests": "R5", "review_litigation": "R13"}
 
@@ -57,7 +55,7 @@ def group_rows(rows: list[RawRow]) -> dict[str, list[RawRow]]:
             current = row.key[0]
             groups[current].append(row)
         elif row.filled:
-            table = "review_litigation" if len(row.values) >= REVIEW_CELLS or len(row.filled) >= REVIEW_CELLS else current
+            table = "review_litigation" if len(row.values) >= REVIEW_CELLS else current
             if table:
                 groups[table].append(row)
     return groups
@@ -69,7 +67,8 @@ def detect_template(key: str, rows: list[RawRow], all_rows: list[RawRow]) -> str
     if key == "requests":
         keys = {r.key[1] for r in rows if r.key}
         single_other = any(r.key == ("requests", "other") and r.filled for r in rows)
-        return "2019" if single_other and not keys & {"other.no_correction", "other.unpaid_fee", "other.other"} else "2021"
+        split_other = keys & {"other.no_correction", "other.unpaid_fee", "other.other"}
+        return "2019" if single_other and not split_other else "2021"
     if key == "active_disclosure":
         indexes = {r.table_index for r in rows}
         text = "".join(normalize_label(r.label) for r in all_rows if r.table_index in indexes)
@@ -232,31 +231,24 @@ def resolve_jointly(build: TableBuild) -> None:
     if not surviving:
         return
     for i, placed in enumerate(open_rows):
-        kept = sorted({combo[i] for combo in surviving}, key=surviving_order(surviving, i))
+        kept = list(dict.fromkeys(combo[i] for combo in surviving))
         if len(kept) < len(placed.candidates):
             placed.narrowed_by.append("R1/R2")
         placed.candidates = kept
 
 
-def surviving_order(surviving: list[tuple], i: int):
-    first_seen = {}
-    for combo in surviving:
-        first_seen.setdefault(combo[i], len(first_seen))
-    return first_seen.__getitem__
-
-
 def _known_values(build: TableBuild) -> dict[tuple[str, str], int | float]:
     values: dict[tuple[str, str], int | float] = {}
     for key, placed in build.placed.items():
-        cells = placed.cells or ([number_cell(p, "") for p in placed.candidates[0]] if len(placed.candidates) == 1
-                                 else None)
-        if cells is None:
-            continue
-        for ref, cell in zip(_columns(build, key), cells):
-            if cell.status == "number":
-                values[ref] = cell.value
-            elif cell.status in ("blank", "dash"):
-                values[ref] = 0
+        refs = _columns(build, key)
+        if placed.cells is not None:
+            for ref, cell in zip(refs, placed.cells):
+                if cell.status == "number":
+                    values[ref] = cell.value
+                elif cell.status in ("blank", "dash"):
+                    values[ref] = 0
+        elif len(placed.candidates) == 1:
+            values.update({ref: as_number(piece) for ref, piece in zip(refs, placed.candidates[0])})
     return values
 
 
@@ -293,7 +285,7 @@ def settle_runs(build: TableBuild) -> None:
                 by = "、".join(placed.narrowed_by)
                 build.findings.append(Finding(
                     rule="D1", severity="info",
-                    message_zh=f"{TABLE_NAMES_ZH[build.key]}“{placed.label.label}”的数字连在一起（{run}），"
+                    message_zh=f"{vocabulary()[build.key].name}“{placed.label.label}”的数字连在一起（{run}），"
                                f"在 {placed.all_cuts} 种拆分中只有 {' | '.join(cut)} 符合 {by}，据此取值。",
                     message_en=f"run-together digits {run} in {build.key}.{key}: of {placed.all_cuts} possible splits "
                                f"only {' | '.join(cut)} agrees with {', '.join(placed.narrowed_by)}; read as that",
@@ -306,7 +298,7 @@ def settle_runs(build: TableBuild) -> None:
         shown = [" | ".join(c) for c in placed.candidates[:20]]
         build.findings.append(Finding(
             rule="D1", severity="warning",
-            message_zh=f"{TABLE_NAMES_ZH[build.key]}“{placed.label.label}”的数字连在一起（{run}），"
+            message_zh=f"{vocabulary()[build.key].name}“{placed.label.label}”的数字连在一起（{run}），"
                        f"有 {len(placed.candidates)} 种拆分都说得通，无法确定：{'；'.join(shown)}",
             message_en=f"run-together digits {run} in {build.key}.{key} split {len(placed.candidates)} ways that all "
                        f"fit; left ambiguous: {'; '.join(shown)}",
@@ -355,13 +347,18 @@ def missing_rows(build: TableBuild) -> list[str]:
     return [k for k in expected if not (build.placed.get(k) and build.placed[k].cells)]
 
 
+def table_evidence(table: str, row: str | None, page: int | None) -> Evidence:
+    """A whole table, or one row of it, as evidence."""
+    return Evidence(kind="table", table=table, row=row, page=page)
+
+
 def _shape_finding(table: str, placed: PlacedRow, n: int) -> Finding:
     got = [s.text for s in placed.raw.values]
     return Finding(
         rule="TABLE", severity="warning",
-        message_zh=f"{TABLE_NAMES_ZH[table]}“{placed.label.label}”一行应有 {n} 个数据单元格，读到的是 {got}，未能对应到各列。",
+        message_zh=f"{vocabulary()[table].name}“{placed.label.label}”一行应有 {n} 个数据单元格，读到的是 {got}，未能对应到各列。",
         message_en=f"{table}.{placed.label.key} should have {n} value cells; read {got}, which could not be mapped",
-        expected=n, actual=len(got), evidence=[cell_evidence(table, placed.label.key, "*", placed.raw.page)],
+        expected=n, actual=len(got), evidence=[table_evidence(table, placed.label.key, placed.raw.page)],
         data={"code": "row_shape", "cells": got},
     )
 
@@ -369,7 +366,7 @@ def _shape_finding(table: str, placed: PlacedRow, n: int) -> Finding:
 def _duplicate_finding(table: str, label: RowLabel, row: RawRow) -> Finding:
     return Finding(
         rule="TABLE", severity="info",
-        message_zh=f"{TABLE_NAMES_ZH[table]}“{label.label}”出现不止一次，只采用第一次出现的数值。",
+        message_zh=f"{vocabulary()[table].name}“{label.label}”出现不止一次，只采用第一次出现的数值。",
         message_en=f"{table}.{label.key} appears more than once; the first occurrence is used",
-        evidence=[cell_evidence(table, label.key, "*", row.page)], data={"code": "duplicate_row", "label": row.label},
+        evidence=[table_evidence(table, label.key, row.page)], data={"code": "duplicate_row", "label": row.label},
     )

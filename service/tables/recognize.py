@@ -11,11 +11,8 @@ from dataclasses import dataclass, field
 
 from service.document import RawCell, RawTable
 from service.tables.cells import is_value_text
-from service.tables.labels import LabelMatch, match_label, normalize_label
+from service.tables.labels import LabelMatch, header_words, match_label, normalize_label
 from service.text import fold
-
-HEADER_WORDS = ("自然人", "商业企业", "申请人情况", "勾稽关系", "信息内容")
-"""Words of column-header rows: such a row holds no data even when a row core (其他, 总计) ends its text."""
 
 _RUN = re.compile(r"\d(?:[\d\s,]|\.(?=\d))*")
 _NUMBERING_PUNCT = ".、．"
@@ -53,7 +50,7 @@ class RawRow:
     @property
     def is_column_header(self) -> bool:
         label = normalize_label(self.label)
-        return not self.filled and any(word in label for word in HEADER_WORDS)
+        return not self.filled and any(word in label for word in header_words())
 
 
 def rows_of(tables: list[RawTable]) -> list[RawRow]:

@@ -11,7 +11,6 @@ from service.result import TableResult
 from service.tables.labels import narrative_hints, vocabulary
 from service.tables.mapping import (
     DOMAIN_RULE,
-    TABLE_NAMES_ZH,
     TableBuild,
     detect_template,
     group_rows,
@@ -22,6 +21,7 @@ from service.tables.mapping import (
     read_cells,
     resolve_jointly,
     settle_runs,
+    table_evidence,
     to_result,
 )
 from service.tables.recognize import rows_of
@@ -48,6 +48,36 @@ def extract_tables(analysis: Analysis) -> None:
         analysis.findings.extend(_coverage_findings(build, result, analysis))
         if result is not None:
             analysis.findings.extend(_text_cell_findings(key, result))
+    _settle_template(analysis)
+
+
+def _settle_template(analysis: Analysis) -> None:
+    """Table 四 is the same in both formats: it takes the version tables 二/三 show. The document's version, when
+    metadata could not tell it, is the newest any table shows; a table older than its year is noted (D10)."""
+    shown = [analysis.tables[k].template for k in ("active_disclosure", "requests") if analysis.tables[k]]
+    if not shown:
+        return
+    template = "2021" if "2021" in shown else "2019"
+    if analysis.tables["review_litigation"] is not None:
+        analysis.tables["review_litigation"].template = template
+    if analysis.info.template == "unknown":
+        analysis.info.template = template
+    year = analysis.info.year
+    if not year or year < 2019:
+        return
+    expected = "2021" if year >= 2021 else "2019"
+    for key in ("active_disclosure", "requests"):
+        table = analysis.tables[key]
+        if table is None or table.template == expected:
+            continue
+        analysis.findings.append(Finding(
+            rule="D10", severity="info",
+            message_zh=f"{vocabulary()[key].name}按 {table.template} 年版格式填报，而 {year} 年度报告应使用 {expected} 年版格式；"
+                       f"按其实际版式读取。",
+            message_en=f"table {key} follows the {table.template} format although a {year} report should use the "
+                       f"{expected} format; it was read as laid out",
+            expected=expected, actual=table.template, evidence=[table_evidence(key, None, table.page)],
+        ))
 
 
 def _narrow_by_narrative(build: TableBuild, text: str) -> None:
@@ -87,7 +117,7 @@ def _number(table: TableResult | None, row: str, col: str) -> int | float | None
 
 
 def _coverage_findings(build: TableBuild, result: TableResult | None, analysis: Analysis) -> list[Finding]:
-    name_zh = TABLE_NAMES_ZH[build.key]
+    name_zh = vocabulary()[build.key].name
     if result is None:
         pre_2019 = analysis.info.template == "pre-2019"
         why_zh = "（该报告使用 2019 年以前的格式）" if pre_2019 else ""
@@ -106,7 +136,7 @@ def _coverage_findings(build: TableBuild, result: TableResult | None, analysis: 
             rule="TABLE", severity="warning",
             message_zh=f"{name_zh}部分未能对应，缺少的行：{'、'.join(missing)}。",
             message_en=f"table {build.key} only partly mapped; rows not found: {', '.join(missing)}",
-            evidence=[cell_evidence(build.key, row, "*", result.page) for row in missing],
+            evidence=[table_evidence(build.key, row, result.page) for row in missing],
             data={"code": "table_partial", "table": build.key, "missing_rows": missing},
         ))
     if leftovers:
@@ -127,7 +157,7 @@ def _text_cell_findings(key: str, result: TableResult) -> list[Finding]:
                 continue
             findings.append(Finding(
                 rule=DOMAIN_RULE[key], severity="warning",
-                message_zh=f"{TABLE_NAMES_ZH[key]} {row}/{col} 单元格不是数字：“{cell.raw}”。",
+                message_zh=f"{vocabulary()[key].name} {row}/{col} 单元格不是数字：“{cell.raw}”。",
                 message_en=f"cell {key}.{row}.{col} is not a number: {cell.raw!r}",
                 actual=cell.raw, evidence=[cell_evidence(key, row, col, cell.page)],
                 data={"code": "text_cell"},
