@@ -130,6 +130,16 @@ def test_bordered_text_box_is_narrative_not_a_table():
     assert [doc.text[b.start:b.end] for b in doc.blocks] == [box, "一、总体情况", body]
 
 
+def test_heading_wrapped_over_two_lines_is_one_heading():
+    from reportlab.lib.pagesizes import A5
+
+    heading = "四、政府信息公开行政复议、行政诉讼情况及其他需要说明的相关事项"
+    body = "2024年，本机关未发生政府信息公开行政复议、行政诉讼。" * 4
+    doc = ingest(to_pdf([("heading", heading), ("paragraph", body), ("heading", "五、其他")], page_size=A5), "a5.pdf")
+    assert [(b.kind, doc.text[b.start:b.end]) for b in doc.blocks] == [
+        ("heading", heading), ("paragraph", body), ("heading", "五、其他")]
+
+
 @pytest.mark.parametrize("render", [to_txt, to_html], ids=["txt", "html"])
 def test_seed_spec_round_trips_through_txt_and_html(seed_txt, spec, render):
     doc = ingest(render(spec), "seed")

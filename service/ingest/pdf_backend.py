@@ -700,8 +700,10 @@ def _is_large(line: Line, metrics: Metrics) -> bool:
 
 
 def _starts_paragraph(previous: Line, line: Line, metrics: Metrics) -> bool:
+    """Whether `line` begins a new block rather than continuing the one `previous` belongs to."""
     size = metrics.body_size
-    if is_heading(line.text) or is_heading(previous.text):
+    ends_short = previous.x1 < metrics.right.get(previous.page, previous.x1) - 2 * size
+    if is_heading(line.text) or (is_heading(previous.text) and ends_short):
         return True
     if _is_large(previous, metrics) and _is_large(line, metrics):  # a title wrapped over several lines
         return abs(previous.size - line.size) > 1 or line.top - previous.bottom > 1.5 * line.size
@@ -709,11 +711,7 @@ def _starts_paragraph(previous: Line, line: Line, metrics: Metrics) -> bool:
         return True
     if line.page == previous.page and line.top - previous.top > 1.4 * metrics.leading:
         return True
-    left = metrics.left.get(line.page, line.x0)
-    if line.x0 > left + 0.8 * size:
-        return True
-    right = metrics.right.get(previous.page, previous.x1)
-    return previous.x1 < right - 2 * size
+    return line.x0 > metrics.left.get(line.page, line.x0) + 0.8 * size or ends_short
 
 
 def _emit(builder: DocumentBuilder, layouts: list[PageLayout], groups: list[TableGroup]) -> None:
