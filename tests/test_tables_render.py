@@ -277,3 +277,44 @@ def test_fee_decimal(fee):
     grid = [["行政许可", "1"], ["行政事业性收费", fee]]
     value = stage_on([grid]).tables["active_disclosure"].rows["fees"]["amount_10k_yuan"].value
     assert value == float(fee.replace(",", ""))
+
+
+def shanghai_2019_grid() -> list[list[str]]:
+    """2019 layout as 上海市政府办公厅 2019 filled it (D7): blanks everywhere, 总计 only in rows 一/二/七/四, one
+    （六）其他处理 row; label cells repeated (merged cells expanded) and no padding at the row ends."""
+    group = "三、本年度办理结果"
+    values = {"（一）予以公开": "272", "（二）部分公开（区分处理的，只计这一情形，不计其他情形）": "3",
+              "1．属于国家秘密": "1", "6．属于四类过程性信息": "34", "1．本机关不掌握相关政府信息": "300",
+              "2．没有现成信息需要另行制作": "37", "1．信访举报投诉类申请": "100", "2．重复申请": "58",
+              "（六）其他处理": "0"}
+    rows = [
+        ["（本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和）", "", "", "申请人情况"] + [""] * 6,
+        ["", "", "", "自然人", "法人或其他组织", "", "", "", "", "总计"],
+        ["", "", "", "", "商业企业", "科研机构", "社会公益组织", "法律服务机构", "其他", ""],
+        ["一、本年新收政府信息公开申请数量", "", "", "859", "", "", "", "", "", "859"],
+        ["二、上年结转政府信息公开申请数量", "", "", "18", "", "", "", "", "", "18"],
+    ]
+    for row in vocabulary()["requests"].data_rows("2019")[2:-2]:
+        label = row.label.replace(".", "．")
+        sub = "" if "." not in row.label else {"denied": "（三）不予公开", "unable": "（四）无法提供",
+                                               "not_processed": "（五）不予处理"}[row.key.split(".")[0]]
+        cells = [group, sub, label] if sub else [group, label, label]
+        rows.append(cells + [values.get(label, "")] + [""] * 6)
+    rows.append([group, "（七）总计", "（七）总计", "805", "", "", "", "", "", "805"])
+    rows.append(["四、结转下年度继续办理", "", "", "72", "", "", "", "", "", "72"])
+    return rows
+
+
+def test_blank_cells_of_a_2019_table_stay_in_their_columns():
+    analysis = stage_on([shanghai_2019_grid()])
+    table = analysis.tables["requests"]
+    assert table.template == "2019"
+    granted = table.rows["granted"]
+    assert (granted["natural_person"].value, granted["total"].status) == (272, "blank")
+    assert table.rows["other"]["natural_person"].value == 0
+    assert table.rows["denied.law_prohibited"]["natural_person"].status == "blank"
+    from service.checks.registry import RULES
+
+    findings = [f for rule_id in TABLE_RULES + ["D7"] for f in RULES.get(rule_id)(analysis)]
+    assert not [f for f in findings if f.severity == "error"], [f.message_en for f in findings]
+    assert [f.rule for f in findings if f.rule == "D7"] == ["D7"]

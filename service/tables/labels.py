@@ -61,6 +61,7 @@ class TableVocabulary:
     """How a Chinese message names the table: 表三（收到和处理政府信息公开申请情况）."""
     rows: tuple[RowLabel, ...]
     columns: tuple[str, ...] = ()
+    column_labels: tuple[str, ...] = ()
     template_2019: tuple[str, ...] = ()
     template_2021: tuple[str, ...] = ()
 
@@ -96,6 +97,7 @@ def vocabulary() -> dict[str, TableVocabulary]:
         )
         tables[table_key] = TableVocabulary(
             key=table_key, name=spec.pop("name"), rows=rows, columns=tuple(spec.pop("columns", ())),
+            column_labels=tuple(normalize_label(s) for s in spec.pop("column_labels", ())),
             template_2019=tuple(normalize_label(s) for s in spec.pop("template_2019", ())),
             template_2021=tuple(normalize_label(s) for s in spec.pop("template_2021", ())),
         )

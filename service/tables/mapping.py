@@ -144,7 +144,8 @@ def read_cells(build: TableBuild) -> None:
         if any(s.ambiguous for s in slots):
             _read_run(build, placed, n)
             continue
-        chosen = _trim(slots, n)
+        chosen = _by_header(placed.raw) if build.key == "requests" else None
+        chosen = chosen or _trim(slots, n)
         before, after = placed.raw.edge_text
         if chosen is None and (before or after):
             chosen = _trim(before + slots + after, n)
@@ -152,6 +153,19 @@ def read_cells(build: TableBuild) -> None:
             build.findings.append(_shape_finding(build.key, placed, n))
             continue
         placed.cells = [parse_cell(s.text, s.page) for s in chosen]
+
+
+def _by_header(raw: RawRow) -> list[ValueSlot] | None:
+    """The cells under the header's columns, when the row sits in that grid (no label or stray number outside)."""
+    columns = raw.header_cols
+    if not columns or raw.label_cols & set(columns):
+        return None
+    by_col = {slot.col: slot for slot in raw.values}
+    if any(slot.text.strip() and slot.col not in columns for slot in raw.values):
+        return None
+    if not all(col in by_col for col in columns):
+        return None
+    return [by_col[col] for col in columns]
 
 
 def _trim(slots: list[ValueSlot], n: int) -> list[ValueSlot] | None:

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from service.document import RawCell, RawTable
 from service.tables.cells import is_value_text
-from service.tables.labels import LabelMatch, header_words, match_label, normalize_label
+from service.tables.labels import LabelMatch, header_words, match_label, normalize_label, vocabulary
 from service.text import fold
 
 _RUN = re.compile(r"\d(?:[\d\s,]|\.(?=\d))*")
@@ -23,6 +23,8 @@ class ValueSlot:
     text: str
     page: int | None = None
     ambiguous: bool = False
+    col: int | None = None
+    """Grid column, for grids whose header says which column is which."""
 
 
 @dataclass
@@ -35,6 +37,9 @@ class RawRow:
     page: int | None
     flattened: bool = False
     match: LabelMatch | None = field(default=None, repr=False)
+    label_cols: frozenset[int] = frozenset()
+    header_cols: tuple[int, ...] | None = None
+    """Grid columns of 自然人 … 总计 when the raw table's header names them (table 三)."""
     edge_text: tuple[list[ValueSlot], list[ValueSlot]] = ([], [])
     """Text cells right before / after the numbers that name no row: a non-numeric cell ("若干") if the row is
     short of cells, otherwise a piece of a cut label."""
@@ -63,28 +68,50 @@ def rows_of(tables: list[RawTable]) -> list[RawRow]:
 
 
 def _grid_rows(table: RawTable) -> list[RawRow]:
+    header_cols = request_columns(table)
     out = []
     for cells in table.rows:
         cells = [c for c in cells if not (c.is_span_copy and is_value_text(c.text))]
         # a merged value cell counts once (table 二's one-column rows span three columns)
         inside = _value_span(cells)
         labels: list[str] = []
+        label_cols: set[int] = set()
         seen_origins: set[tuple[int, int]] = set()
         values: list[ValueSlot] = []
         for i, cell in enumerate(cells):
             if cell.ambiguous and _is_digit_run(cell.text):
-                values.append(ValueSlot(cell.text, cell.page, ambiguous=True))
+                values.append(ValueSlot(cell.text, cell.page, ambiguous=True, col=cell.col))
             elif is_value_text(cell.text) or i in inside:
-                values.append(ValueSlot(cell.text, cell.page))  # text between numbers is a cell, not a label
-            elif _origin(cell) not in seen_origins:
-                seen_origins.add(_origin(cell))
-                labels.append(cell.text)
+                values.append(ValueSlot(cell.text, cell.page, col=cell.col))  # text between numbers is a cell
+            else:
+                label_cols.add(cell.col)
+                if _origin(cell) not in seen_origins:
+                    seen_origins.add(_origin(cell))
+                    labels.append(cell.text)
         page = next((c.page for c in cells if c.page is not None), None)
-        row = RawRow(" ".join(labels), values, table.index, page)
+        row = RawRow(" ".join(labels), values, table.index, page, label_cols=frozenset(label_cols),
+                     header_cols=header_cols)
         if inside:
             row.edge_text = (_edge(cells, inside.start - 1), _edge(cells, inside.stop))
         out.append(row)
     return out
+
+
+def request_columns(table: RawTable) -> tuple[int, ...] | None:
+    """Grid columns of table 三's seven value columns, read from header cells above the first number."""
+    wanted = vocabulary()["requests"].column_labels
+    found: dict[str, int] = {}
+    for cells in table.rows:
+        if any(c.text.strip() and is_value_text(c.text) for c in cells):
+            break
+        for cell in cells:
+            label = normalize_label(cell.text)
+            if label in wanted and label not in found and not cell.is_span_copy:
+                found[label] = cell.col
+    columns = tuple(found.get(label, -1) for label in wanted)
+    if -1 in columns or list(columns) != sorted(set(columns)):
+        return None
+    return columns
 
 
 def _edge(cells: list[RawCell], i: int) -> list[ValueSlot]:
