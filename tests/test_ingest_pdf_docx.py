@@ -261,11 +261,24 @@ def test_browser_print_tables_close_cells_cut_by_the_page(real):
     assert appeals.pages == [5, 6]
     assert grid(appeals)[-1] == ["2", "1", "3", "1", "7", "0", "0", "0", "0", "0", "13", "2", "4", "0", "19"]
     assert "一、总体情况" in doc.text and "〔2021〕30号" in doc.text
+    assert "中华人民共和国政府信息公开条例" in doc.text, "radical code points of the browser's font read as ideographs"
+    assert not any("\u2e80" <= ch <= "\u2fdf" for ch in doc.text)
     # the page header above the report (title, 来源：… 时间：…) gives hints, as the HTML of the same page does
     assert doc.hints["title"] == "平潭综合实验区2024年度政府信息公开工作年度报告"
     assert doc.hints["published"].startswith("2025-03-10")
-    assert "中华人民共和国政府信息公开条例" in doc.text, "radical code points of the browser's font read as ideographs"
-    assert not any("\u2e80" <= ch <= "\u2fdf" for ch in doc.text)
+    # the site's chrome around the report is trimmed: navigation, share buttons, footer links
+    assert doc.blocks[0].kind == "title" and doc.text.startswith("平潭综合实验区2024年度政府信息公开工作年度报告\n本报告根据")
+    for chrome in ("当前位置", "闽政通", "微信", "文件下载", "附件下载", "友情链接", "版权所有"):
+        assert chrome not in doc.text, chrome
+    assert doc.text.endswith("2024年，无收取信息处理费情况。")
+
+
+def test_browser_print_reads_like_the_html_it_was_printed_from(real):
+    html = REAL / "fujian_pingtan_zone_2024.html"
+    from_html = ingest(html.read_bytes(), html.name)
+    printed = real["fujian_pingtan_zone_2024_print.pdf"]
+    assert compact(printed.text) == compact(from_html.text)
+    assert [grid(t) for t in printed.tables] == [grid(t) for t in from_html.tables]
 
 
 # ------------------------------------------------------------------------------------------------------ bad input

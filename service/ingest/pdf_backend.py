@@ -128,7 +128,7 @@ class PdfBackend(Backend):
 
     def convert(self, data: bytes, source_name: str) -> Document:
         builder = DocumentBuilder(data, source_name, "pdf")
-        layouts = _read_layouts(data)
+        layouts, metadata = _read_layouts(data)
         _note_unread_pages(builder, layouts)
         if not any(layout.chars for layout in layouts):
             builder.note(
@@ -142,9 +142,13 @@ class PdfBackend(Backend):
             layout.lines = _lines(layout, [p.bbox for p in layout.parts])
         _drop_page_furniture(layouts)
         groups = _stitch(layouts)
-        _emit(builder, layouts, groups)
+        builder.hints.update(_label_hints(layouts))
+        metrics = _metrics(layouts)
+        if _is_web_print(metadata):
+            groups = _trim_web_page(layouts, groups, metrics)
+        _emit(builder, layouts, groups, metrics)
         document = builder.build(pages=len(layouts))
-        _header_hints(document, layouts)
+        _title_hint(document)
         return document
 
 
@@ -170,8 +174,9 @@ _PARSE_ERRORS = (PdfminerException, PSException, ValueError, KeyError, TypeError
                  AssertionError, RecursionError, ZeroDivisionError, OSError)
 
 
-def _read_layouts(data: bytes) -> list[PageLayout]:
-    """Every page's characters and table parts; a page that cannot be parsed is kept empty with its error."""
+def _read_layouts(data: bytes) -> tuple[list[PageLayout], dict]:
+    """Every page's characters and table parts, and the document's metadata; a page that cannot be parsed is kept
+    empty with its error."""
     try:
         pdf = pdfplumber.open(io.BytesIO(data))
         pages = pdf.pages
@@ -181,11 +186,12 @@ def _read_layouts(data: bytes) -> list[PageLayout]:
         raise IngestError(f"corrupt PDF: {_one_line(exc)}") from None
     with pdf:
         layouts = [_read_page(page) for page in pages]
+        metadata = dict(pdf.metadata or {})
     if not layouts:
         raise IngestError("corrupt PDF: the file has no pages")
     if all(layout.error for layout in layouts):
         raise IngestError(f"corrupt PDF: {layouts[0].error}")
-    return layouts
+    return layouts, metadata
 
 
 def _one_line(exc: BaseException) -> str:
@@ -212,9 +218,13 @@ def _read_page(page) -> PageLayout:
 
 
 @cache
+def _vocabulary() -> dict:
+    with (Path(__file__).with_name("pdf.toml")).open("rb") as handle:
+        return tomllib.load(handle)
+
+
 def _radicals() -> dict[str, str]:
-    with (Path(__file__).with_name("pdf_glyphs.toml")).open("rb") as handle:
-        return tomllib.load(handle)["radicals"]
+    return _vocabulary()["radicals"]
 
 
 def _normalize_char(char: dict) -> dict:
@@ -639,31 +649,100 @@ HINT_REACH_CHARS = 80
 """Longest line taken as a page-header line (`来源：… 时间：…`) or as the report title."""
 
 
-def _header_hints(document: Document, layouts: list[PageLayout]) -> None:
-    """What a printed web page states above the report: `来源：… 时间：…` lines and the title line.
+def _looks_like_title(text: str) -> bool:
+    """Short, not a sentence, and ending like a report title ("…年度报告"; the markup vocabulary's suffixes)."""
+    text = text.strip()
+    return bool(text) and len(text) <= HINT_REACH_CHARS and text[-1] not in SENTENCE_END \
+        and compact(text).endswith(tuple(load("markup")["title"]["suffixes"]))
 
-    Only what comes before the first section heading is read; labels and title suffixes are the markup vocabulary.
-    """
-    words = load("markup")
+
+def _title_hint(document: Document) -> None:
+    """The report title: a block before the first section heading that ends like one."""
     for block in document.blocks:
         text = document.text[block.start: block.end]
         if block.kind == "heading":
-            break
-        if len(text) <= HINT_REACH_CHARS and text[-1] not in SENTENCE_END \
-                and compact(text).endswith(tuple(words["title"]["suffixes"])):
-            document.hints.setdefault("title", text)
-            break
-    labels = {compact(label): key for label, key in words["html"]["label_hints"].items()}
-    pattern = re.compile("(%s)\\s*[:：]" % "|".join(re.escape(label) for label in sorted(labels, key=len, reverse=True)))
-    for line in (line for layout in layouts for line in layout.lines):
-        if is_heading(line.text):
             return
-        matches = list(pattern.finditer(line.text)) if len(line.text) <= HINT_REACH_CHARS else []
-        if matches and matches[0].start() == 0:
-            for match, following in zip(matches, matches[1:] + [None]):
-                value = line.text[match.end(): following.start() if following else len(line.text)].strip()
-                if value:
-                    document.hints.setdefault(labels[compact(match.group(1))], value)
+        if _looks_like_title(text):
+            document.hints.setdefault("title", text)
+            return
+
+
+def _label_hints(layouts: list[PageLayout]) -> dict[str, str]:
+    """`来源：… 时间：…` lines above the first section heading (a printed web page's header) → hints."""
+    hints: dict[str, str] = {}
+    for line in _lines_before_heading(layouts):
+        for key, value in _labelled_values(line.text):
+            hints.setdefault(key, value)
+    return hints
+
+
+def _lines_before_heading(layouts: list[PageLayout]):
+    for layout in layouts:
+        for line in layout.lines:
+            if is_heading(line.text):
+                return
+            yield line
+
+
+@cache
+def _label_pattern() -> tuple[re.Pattern[str], dict[str, str]]:
+    labels = {compact(label): key for label, key in load("markup")["html"]["label_hints"].items()}
+    alternatives = "|".join(re.escape(label) for label in sorted(labels, key=len, reverse=True))
+    return re.compile(f"({alternatives})\\s*[:：]"), labels
+
+
+def _labelled_values(text: str) -> list[tuple[str, str]]:
+    """The (hint key, value) pairs of a line made of `label：value` fields, or [] for any other line."""
+    pattern, labels = _label_pattern()
+    matches = list(pattern.finditer(text)) if len(text) <= HINT_REACH_CHARS else []
+    if not matches or matches[0].start() != 0:
+        return []
+    values = []
+    for match, following in zip(matches, matches[1:] + [None]):
+        value = text[match.end(): following.start() if following else len(text)].strip()
+        if value:
+            values.append((labels[compact(match.group(1))], value))
+    return values
+
+
+# ------------------------------------------------------------------------------------------------ web prints
+
+
+def _is_web_print(metadata: dict) -> bool:
+    stamp = f"{metadata.get('Producer', '')} {metadata.get('Creator', '')}"
+    return any(name in stamp for name in _vocabulary()["web_print"]["producers"])
+
+
+def _trim_web_page(layouts: list[PageLayout], groups: list[TableGroup], metrics: Metrics) -> list[TableGroup]:
+    """A web page printed by a browser: keep the report, from its title line to the site chrome after the last
+    section; drop the chrome and `label：value` lines between the title and the first section heading.
+
+    Chrome is recognised with the HTML backend's vocabulary. Without a section heading nothing is trimmed.
+    """
+    from service.ingest.html_backend import is_chrome_text
+
+    lines = [line for layout in layouts for line in layout.lines]
+    headings = [i for i, line in enumerate(lines) if is_heading(line.text)]
+    if not headings:
+        return groups
+    title = next((i for i in range(headings[0]) if _looks_like_title(lines[i].text)), None)
+    while title and lines[title - 1].page == lines[title].page \
+            and not _starts_paragraph(lines[title - 1], lines[title], metrics):  # a title wrapped over lines
+        title -= 1
+    dropped = set(range(title if title is not None else 0))
+    dropped.update(i for i in range(headings[0]) if is_chrome_text(lines[i].text) or _labelled_values(lines[i].text))
+    tail = next((i for i in range(headings[-1] + 1, len(lines)) if is_chrome_text(lines[i].text)), None)
+    if tail is not None:
+        dropped.update(range(tail, len(lines)))
+    kept_lines = {id(line) for i, line in enumerate(lines) if i not in dropped}
+    start = (lines[title].page, lines[title].top) if title is not None else (0, 0.0)
+    end = (lines[tail].page, lines[tail].top) if tail is not None else (len(layouts) + 1, 0.0)
+    kept_groups = [g for g in groups if start <= (g.parts[0].page, g.parts[0].top) < end]
+    kept_parts = {id(part) for group in kept_groups for part in group.parts}
+    for layout in layouts:
+        layout.lines = [line for line in layout.lines if id(line) in kept_lines]
+        layout.parts = [part for part in layout.parts if id(part) in kept_parts]
+    return kept_groups
 
 
 # ------------------------------------------------------------------------------------------------- paragraphs
@@ -714,8 +793,7 @@ def _starts_paragraph(previous: Line, line: Line, metrics: Metrics) -> bool:
     return line.x0 > metrics.left.get(line.page, line.x0) + 0.8 * size or ends_short
 
 
-def _emit(builder: DocumentBuilder, layouts: list[PageLayout], groups: list[TableGroup]) -> None:
-    metrics = _metrics(layouts)
+def _emit(builder: DocumentBuilder, layouts: list[PageLayout], groups: list[TableGroup], metrics: Metrics) -> None:
     starts = {id(group.parts[0]): group for group in groups}
     continued = {id(part) for group in groups for part in group.parts[1:]}
     paragraph: list[Line] = []
@@ -728,8 +806,8 @@ def _emit(builder: DocumentBuilder, layouts: list[PageLayout], groups: list[Tabl
         kind = "paragraph"
         if is_heading(paragraph[0].text):
             kind, seen_heading = "heading", True
-        elif not seen_heading and paragraph[0].page == layouts[0].number and _is_large(paragraph[0], metrics) \
-                and not builder.last_block:
+        elif not seen_heading and not builder.last_block and (
+                _is_large(paragraph[0], metrics) or _looks_like_title(" ".join(line.text for line in paragraph))):
             kind = "title"
         _add_paragraph(builder, paragraph, kind)
         paragraph.clear()
