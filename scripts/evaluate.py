@@ -1,0 +1,70 @@
+"""One table: figure spans, table cells and findings against corpora/gold/, for the rules alone and rules + model.
+
+    python scripts/evaluate.py              # the table (markdown)
+    python scripts/evaluate.py --json       # the numbers, with missed and false-positive findings
+    python scripts/evaluate.py --rules-only # when no model is trained
+
+Figure span P/R/F1 is scored on the hand-made figure gold (corpora/gold/figures/), exact span and exact span with
+the same value and unit; table cell accuracy uses the tables helper's gold and rule (scripts/evaluate_tables.py);
+finding P/R counts (document, rule) pairs of R/X/H findings at error or warning (corpora/gold/findings/real.json).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from service.batch.evaluation import evaluate  # noqa: E402
+from service.nlp.ner_component import model_dir  # noqa: E402
+
+
+def tables_rule():
+    spec = importlib.util.spec_from_file_location("evaluate_tables", ROOT / "scripts" / "evaluate_tables.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module.cell_matches
+
+
+def prf(score: dict) -> str:
+    return f"{score['p']:.3f} / {score['r']:.3f} / {score['f1']:.3f}"
+
+
+def markdown(rows: list[dict]) -> str:
+    gold = rows[0]["gold"]
+    lines = [
+        "| configuration | figure span P / R / F1 (exact) | figure span+value+unit P / R / F1 | table cell accuracy"
+        " | finding P / R |",
+        "|---|---|---|---|---|",
+    ]
+    for row in rows:
+        t, f = row["tables"], row["findings"]
+        lines.append(f"| {row['config']} | {prf(row['figures']['exact'])} | {prf(row['figures']['value_unit'])} | "
+                     f"{t['accuracy']:.3f} ({t['right']}/{t['total']}) | {f['p']:.3f} / {f['r']:.3f} "
+                     f"({f['tp']}/{f['pred']} pred, {f['gold']} gold) |")
+    lines.append("")
+    lines.append(f"Gold: {gold['figure_spans']} figure spans in {gold['figure_texts']} texts; tables of "
+                 f"{gold['table_documents']} documents; findings of {gold['finding_documents']} documents.")
+    return "\n".join(lines)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--json", action="store_true", help="print the numbers as JSON")
+    parser.add_argument("--rules-only", action="store_true", help="score the rules alone")
+    args = parser.parse_args()
+    cell_matches = tables_rule()
+    configs = [False] if args.rules_only or model_dir() is None else [False, True]
+    rows = [evaluate(with_model, cell_matches) for with_model in configs]
+    print(json.dumps(rows, ensure_ascii=False, indent=1) if args.json else markdown(rows))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
