@@ -6,8 +6,6 @@ import json
 import subprocess
 import sys
 
-import spacy
-
 from service.batch.training import Passage, assemble, paragraphs, silver_passage
 from service.nlp.ner_component import FIGURE_LABEL, NER_PIPE, add_trained_ner, load_model
 from tests.conftest import CORPORA, ROOT
@@ -58,9 +56,9 @@ def test_training_a_tiny_set_gives_a_loadable_model(tmp_path):
     doc = model("全年共收到政府信息公开申请75件，办结70件。")
     assert all(ent.label_ == FIGURE_LABEL for ent in doc.ents)
 
-    from service.nlp.pipeline import FIGURES, get_nlp
+    from service.nlp.pipeline import FIGURES, build_nlp
 
-    nlp = spacy.blank("zh", config=get_nlp().config)  # a fresh copy of the figures pipeline, not the cached one
+    nlp = build_nlp()  # a fresh copy of the figures pipeline, not the cached one
     assert add_trained_ner(nlp, out) and nlp.pipe_names.index(NER_PIPE) == nlp.pipe_names.index("figure_rules") + 1
     merged = nlp("全年共收到政府信息公开申请75件，办结70件。")
     assert [s.text for s in merged.spans[FIGURES]] == ["75件", "70件"]
