@@ -496,3 +496,12 @@ def test_markdown_backend_accepts_pipe_tables_only():
     assert MarkdownBackend.accepts((REAL / "shanghai_stcsm_2024.md").read_bytes())
     assert not MarkdownBackend.accepts(standard_page().encode())
     assert not MarkdownBackend.accepts("一、总体情况\n本机关收到申请5件。".encode())
+
+
+@pytest.mark.parametrize("tag", ["div", "font"])
+def test_thousands_of_unclosed_tags_do_not_overflow(tag):
+    data = page(f"<{tag}>" * 5000 + REPORT_BODY).encode()
+    document = ingest(data, "deep.html")
+    assert "全年共收到各类政府信息公开申请5件，均已在法定期限内答复" in document.text
+    assert heading_texts(document) == ["一、总体情况", "三、收到和处理政府信息公开申请情况", "五、存在的主要问题及改进情况"]
+    assert len(document.tables) == 1 and document.tables[0].n_rows == 5

@@ -10,7 +10,8 @@ that holds other tables, or prose, is page layout and is read through. Merged ce
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from functools import cache
 
 from bs4 import BeautifulSoup, Comment, Doctype, NavigableString, ProcessingInstruction, Tag
@@ -91,8 +92,7 @@ class HtmlBackend(Backend):
         reader = _FlowReader(builder, title)
         if title and compact(title) not in compact(container.get_text())[:len(title) + _TITLE_REACH]:
             builder.add_block(title, kind="title")
-        reader.read_tag(container)
-        reader.flush()
+        reader.read(container)
         if reader.images:
             builder.note("HTML_IMAGES", f"正文中有{reader.images}张图片，图片中的内容（如以图片发布的表格）未被读取。",
                          f"The content holds {reader.images} image(s); what they show (e.g. a table published "
@@ -121,6 +121,27 @@ def _chrome() -> dict:
     return vocabulary()["html"]["chrome"]
 
 
+def walk(root: Tag, skip: Callable[[Tag], bool] = lambda tag: False) -> Iterator[tuple[str, Tag | NavigableString]]:
+    """A depth-first walk as events ("start", tag), ("text", string), ("end", tag), without recursion: pages with
+    thousands of unclosed tags nest that deep. The inside of a tag for which `skip` holds is not entered."""
+    yield "start", root
+    stack = [(root, iter(root.children))]
+    while stack:
+        parent, children = stack[-1]
+        child = next(children, None)
+        if child is None:
+            stack.pop()
+            yield "end", parent
+        elif isinstance(child, Tag):
+            yield "start", child
+            if skip(child):
+                yield "end", child
+            else:
+                stack.append((child, iter(child.children)))
+        elif isinstance(child, NavigableString):
+            yield "text", child
+
+
 # ---------------------------------------------------------------- locating the content
 
 
@@ -146,41 +167,58 @@ def _measure_tree(root: Tag) -> tuple[dict[int, _Measure], set[int]]:
     """
     measures: dict[int, _Measure] = {}
     furniture: set[int] = set()
-
-    def visit(tag: Tag, in_link: bool, in_table: bool) -> str:
-        """Measure `tag`; return its inline text that still belongs to the enclosing block."""
-        measure = _Measure()
-        if tag.name == "table" and _is_data_table(tag):
-            measure.tables += 1
-            in_table = True
-        in_link = in_link or tag.name == "a"
-        run: list[str] = []
-        for child in tag.children:
-            if isinstance(child, Tag):
-                run.append(visit(child, in_link, in_table))
-                inner = measures[id(child)]
-                measure.prose += inner.prose
-                measure.tables += inner.tables
-                measure.headings += inner.headings
-            elif isinstance(child, NavigableString) and not in_link:
-                run.append(str(child))
-        pending = "".join(run)
-        if tag.name in _BLOCK_TAGS:
-            cjk = sum(1 for ch in pending if is_cjk(ch))
-            if in_table or cjk >= _MIN_PROSE_RUN:
-                measure.prose += cjk
-            if not in_table and _is_section_heading(pending):
-                measure.headings += 1
-            pending = ""
-        if _is_furniture(tag) and not measure.tables and measure.prose < _CHROME_MAX_PROSE:
-            furniture.add(id(tag))
-            measure.prose = measure.headings = 0
-            pending = ""
-        measures[id(tag)] = measure
-        return pending
-
-    visit(root, False, False)
+    frames: list[_Frame] = []
+    for event, node in walk(root):
+        if event == "text":
+            if not frames[-1].in_link:
+                frames[-1].run.append(str(node))
+        elif event == "start":
+            outer = frames[-1] if frames else _Frame()
+            frame = _Frame(in_link=outer.in_link or node.name == "a", in_table=outer.in_table)
+            if node.name == "table" and _is_data_table(node):
+                frame.measure.tables += 1
+                frame.in_table = True
+            frames.append(frame)
+        else:
+            frame = frames.pop()
+            pending = _close_frame(node, frame, furniture)
+            measures[id(node)] = frame.measure
+            if frames:
+                frames[-1].add(frame.measure, pending)
     return measures, furniture
+
+
+@dataclass
+class _Frame:
+    """An element being measured: its totals so far and its inline text not yet given to a block."""
+
+    in_link: bool = False
+    in_table: bool = False
+    measure: _Measure = field(default_factory=_Measure)
+    run: list[str] = field(default_factory=list)
+
+    def add(self, inner: _Measure, pending: str) -> None:
+        self.measure.prose += inner.prose
+        self.measure.tables += inner.tables
+        self.measure.headings += inner.headings
+        self.run.append(pending)
+
+
+def _close_frame(tag: Tag, frame: _Frame, furniture: set[int]) -> str:
+    """Count the block's own run of text; return the inline text that belongs to the enclosing block."""
+    measure, pending = frame.measure, "".join(frame.run)
+    if tag.name in _BLOCK_TAGS:
+        cjk = sum(1 for ch in pending if is_cjk(ch))
+        if frame.in_table or cjk >= _MIN_PROSE_RUN:
+            measure.prose += cjk
+        if not frame.in_table and _is_section_heading(pending):
+            measure.headings += 1
+        pending = ""
+    if _is_furniture(tag) and not measure.tables and measure.prose < _CHROME_MAX_PROSE:
+        furniture.add(id(tag))
+        measure.prose = measure.headings = 0
+        pending = ""
+    return pending
 
 
 def _is_section_heading(text: str) -> bool:
@@ -330,34 +368,32 @@ class _FlowReader:
         self._title = compact(title) if title else None
         self.images = 0
         self._line: list[str] = []
-        self._heading = False
+        self._headings_open = 0
         self._fresh = True
 
-    def read(self, tag: Tag) -> None:
-        for child in tag.children:
-            if isinstance(child, Tag):
-                self.read_tag(child)
-            elif isinstance(child, NavigableString):
-                self._line.append(_SPACES.sub(" ", str(child)))
+    def read(self, container: Tag) -> None:
+        for event, node in walk(container, skip=lambda tag: tag.name == "table" and _is_data_table(tag)):
+            if event == "text":
+                self._line.append(_SPACES.sub(" ", str(node)))
+            elif event == "start":
+                self._start(node)
+            elif node.name in _BLOCK_TAGS:
+                self.flush()
+                self._headings_open -= node.name in _HEADING_TAGS
+        self.flush()
 
-    def read_tag(self, tag: Tag) -> None:
-        name = tag.name
-        if name == "br":
+    def _start(self, tag: Tag) -> None:
+        if tag.name == "br":
             self.flush()
-        elif name == "img":
+        elif tag.name == "img":
             self.images += 1
-        elif name == "table" and _is_data_table(tag):
+        elif tag.name == "table" and _is_data_table(tag):
             self.flush()
             self.builder.add_table(table_grid(tag), caption=_caption(tag))
             self._fresh = True
-        elif name in _BLOCK_TAGS:
+        elif tag.name in _BLOCK_TAGS:
             self.flush()
-            self._heading = name in _HEADING_TAGS
-            self.read(tag)
-            self.flush()
-            self._heading = False
-        else:
-            self.read(tag)
+            self._headings_open += tag.name in _HEADING_TAGS
 
     def flush(self) -> None:
         """End the current line of text: a paragraph, joined to the one before when that one broke mid-sentence."""
@@ -367,7 +403,7 @@ class _FlowReader:
             if self._title and compact(text) == self._title:
                 self.builder.add_block(text, kind="title")
                 self._title = None
-            elif self._heading:
+            elif self._headings_open:
                 self.builder.add_block(text, kind="heading")
             elif self._fresh:
                 start_paragraph(self.builder, text)
@@ -387,22 +423,11 @@ def _caption(table: Tag) -> str | None:
 def cell_text(cell: Tag) -> str:
     """The text of a cell whose label is split over <p>, <span> and <br>: pieces joined, no space within Chinese."""
     pieces: list[str] = [""]
-
-    def walk(tag: Tag) -> None:
-        for child in tag.children:
-            if isinstance(child, Tag):
-                if child.name == "br":
-                    pieces.append("")
-                elif child.name in _BLOCK_TAGS:
-                    pieces.append("")
-                    walk(child)
-                    pieces.append("")
-                else:
-                    walk(child)
-            elif isinstance(child, NavigableString):
-                pieces[-1] += _SPACES.sub(" ", str(child))
-
-    walk(cell)
+    for event, node in walk(cell):
+        if event == "text":
+            pieces[-1] += _SPACES.sub(" ", str(node))
+        elif node is not cell and (node.name == "br" or node.name in _BLOCK_TAGS):
+            pieces.append("")
     return join_pieces(pieces)
 
 
