@@ -505,3 +505,14 @@ def test_thousands_of_unclosed_tags_do_not_overflow(tag):
     assert "全年共收到各类政府信息公开申请5件，均已在法定期限内答复" in document.text
     assert heading_texts(document) == ["一、总体情况", "三、收到和处理政府信息公开申请情况", "五、存在的主要问题及改进情况"]
     assert len(document.tables) == 1 and document.tables[0].n_rows == 5
+
+
+def test_page_header_line_inside_the_content_gives_hints_not_text():
+    content = ('<div class="content"><h2>某县民政局2023年政府信息公开工作年度报告</h2>'
+               '<p>信息来源：某县民政局　发布时间：2024-01-20 09:30　浏览次数：128</p>'
+               f'{REPORT_BODY}</div>')
+    document = ingest(page(content).encode(), "header.html")
+    assert "浏览次数" not in document.text and "信息来源" not in document.text
+    assert document.hints["agency"] == "某县民政局"
+    assert document.hints["published"] == "2024-01-20 09:30"
+    assert_small_report(document)

@@ -44,11 +44,13 @@ _CHROME_MAX_PROSE = 200
 """An element marked as furniture (share bar, breadcrumb) is dropped only when it holds less prose than this."""
 _LAYOUT_CELL_PROSE = 100
 """A table cell with this much prose (and a full stop) is page layout, not a data cell."""
-_MAX_SPAN = 1000
+_MAX_SPAN = 100
+"""Largest colspan honoured (a data table here has at most 15 columns); a rowspan stops at the last row."""
 _HEADER_REACH = 40
 """How many elements above the content are searched for the page header's labelled lines."""
 _TITLE_REACH = 300
 """How far into the content the title may stand (after a breadcrumb) and still be read there rather than added."""
+_HEADER_LINE_MAX_CHARS = 100
 
 
 @dataclass
@@ -308,14 +310,39 @@ def _page_title(soup: BeautifulSoup) -> str | None:
 
 def _header_hints(container: Tag, hints: dict[str, str]) -> None:
     """`来源：…` / `时间：…` lines just above the content (the page header under the title), nearest first."""
-    labels = {compact(label): key for label, key in vocabulary()["html"]["label_hints"].items()}
-    pattern = re.compile(r"(%s)\s*[:：]\s*(\S[^:：]*?)(?=\s+\S+\s*[:：]|$)" % "|".join(
-        re.escape(label) for label in sorted(labels, key=len, reverse=True)))
     for element in container.find_all_previous(["span", "div", "p", "li", "td", "em", "label"], limit=_HEADER_REACH):
-        if element.find(["div", "p", "table", "ul"]) is not None:
-            continue
-        for match in pattern.finditer(clean_line(element.get_text(" "))):
-            hints.setdefault(labels[compact(match.group(1))], match.group(2).strip())
+        if element.find(["div", "p", "table", "ul"]) is None:
+            for key, value in header_fields(clean_line(element.get_text(" "))):
+                hints.setdefault(key, value)
+
+
+@cache
+def _header_labels() -> tuple[re.Pattern[str], dict[str, str]]:
+    keys = {compact(label): key for label, key in vocabulary()["html"]["label_hints"].items()}
+    pattern = re.compile(r"(%s)\s*[:：]\s*" % "|".join(map(re.escape, sorted(keys, key=len, reverse=True))))
+    return pattern, keys
+
+
+def header_fields(line: str) -> list[tuple[str, str]]:
+    """(hint key, value) of each "label：value" in a page-header line ("来源：某局　发布时间：2024-01-20 09:30").
+
+    A value runs to the next known label; labels that name nothing worth keeping (浏览次数) only end a value.
+    """
+    pattern, keys = _header_labels()
+    matches = list(pattern.finditer(line))
+    fields = []
+    for i, match in enumerate(matches):
+        end = matches[i + 1].start() if i + 1 < len(matches) else len(line)
+        key, value = keys[compact(match.group(1))], line[match.end(): end].strip()
+        if key and value:
+            fields.append((key, value))
+    return fields
+
+
+def is_header_line(text: str) -> bool:
+    """A short line of "label：value" fields only (the page header), not a sentence of the report."""
+    match = _header_labels()[0].match(text)
+    return bool(match) and len(text) <= _HEADER_LINE_MAX_CHARS and "。" not in text
 
 
 def _info_boxes(root: Tag) -> list[Tag]:
@@ -399,7 +426,10 @@ class _FlowReader:
         """End the current line of text: a paragraph, joined to the one before when that one broke mid-sentence."""
         text = clean_line("".join(self._line))
         self._line = []
-        if text and not is_chrome_text(text):
+        if text and is_header_line(text):
+            for key, value in header_fields(text):
+                self.builder.hints.setdefault(key, value)
+        elif text and not is_chrome_text(text):
             if self._title and compact(text) == self._title:
                 self.builder.add_block(text, kind="title")
                 self._title = None
