@@ -2,9 +2,10 @@
 
 The report is found as the content container of the page: going down from <body>, the element that still holds
 every data table and section heading (一、总体情况 …) and nearly all of the page's prose (no site-specific ids).
-Furniture inside it (share bars, breadcrumbs, print and close buttons) is dropped by markup and by wording. Inside it, paragraphs go to
-the builder in reading order and each innermost data table becomes a `RawTable` at its place in the flow; a table
-that holds other tables, or prose, is page layout and is read through. Merged cells are expanded into a full grid.
+Furniture inside it (share bars, breadcrumbs, print and close buttons) is dropped by markup and by wording; the page's
+header lines and document-metadata box become `Document.hints`. Paragraphs go to the builder in reading order and
+each innermost data table becomes a `RawTable` at its place in the flow; a table that holds other tables, or prose,
+is page layout and is read through. Merged cells are expanded into a full grid.
 """
 
 from __future__ import annotations
@@ -51,6 +52,7 @@ _HEADER_REACH = 40
 _TITLE_REACH = 300
 """How far into the content the title may stand (after a breadcrumb) and still be read there rather than added."""
 _HEADER_LINE_MAX_CHARS = 100
+"""A "label：value" line inside the content longer than this is a sentence of the report, not the page header."""
 
 
 @dataclass
@@ -362,14 +364,14 @@ def _info_boxes(root: Tag) -> list[Tag]:
 
 def _box_hints(box: Tag, hints: dict[str, str]) -> None:
     """Hints from "label：value" cells, or from a label cell and the value cell after it."""
-    labels = {compact(label): key for label, key in vocabulary()["html"]["label_hints"].items()}
+    labels = _header_labels()[1]
     for row in _rows(box):
         texts = [cell_text(cell) for cell in row.find_all(["td", "th"], recursive=False)]
         for i, text in enumerate(texts):
             label, value = _label_value(text)
             if value is None and i + 1 < len(texts) and _label_value(texts[i + 1])[0] not in labels:
                 value = texts[i + 1]
-            if label in labels and value:
+            if labels.get(label) and value:
                 hints.setdefault(labels[label], value)
 
 

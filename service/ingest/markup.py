@@ -19,7 +19,7 @@ def vocabulary() -> dict[str, Any]:
 
 
 def start_paragraph(builder: DocumentBuilder, text: str, page: int | None = None) -> None:
-    """Add a paragraph that never joins the one before (after a table, a blank line, a paragraph tag)."""
+    """Add a paragraph that never joins the one before (the first after a table or a blank line)."""
     builder.add_block(text, kind="heading" if is_heading(text) else "paragraph", page=page)
 
 
