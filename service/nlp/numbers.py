@@ -128,6 +128,8 @@ def _read_match(m: re.Match, folded: str, g: dict, fixed: list[tuple[int, int]])
         return None
     if chinese and not _chinese_figure_ok(num, unit, after, g):
         return None
+    if unit == "个" and after.startswith(g["structural"]):
+        return None
     try:
         value = parse_number(num) * (g["multipliers"][mult] if mult else 1)
     except ValueError:
@@ -174,4 +176,4 @@ def _unitless_allowed(before: str, num: str, g: dict) -> bool:
 def _chinese_figure_ok(num: str, unit: str, after: str, g: dict) -> bool:
     if not unit or num in ("一", "两") or unit in ("类",):
         return False
-    return not after.startswith(g["structural"])
+    return not (unit + after).startswith(g["structural"]) and not after.startswith(g["structural"])
