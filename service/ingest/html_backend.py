@@ -320,7 +320,9 @@ def _header_hints(container: Tag, hints: dict[str, str]) -> None:
 
 @cache
 def _header_labels() -> tuple[re.Pattern[str], dict[str, str]]:
-    keys = {compact(label): key for label, key in vocabulary()["html"]["label_hints"].items()}
+    html = vocabulary()["html"]
+    keys = {compact(label): "" for label in html["header_labels"]["ignored"]}
+    keys.update({compact(label): key for label, key in html["label_hints"].items()})
     pattern = re.compile(r"(%s)\s*[:：]\s*" % "|".join(map(re.escape, sorted(keys, key=len, reverse=True))))
     return pattern, keys
 
