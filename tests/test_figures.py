@@ -86,12 +86,19 @@ EXAMPLES = {
     "E06": "6012条 722条",
     "E07": "2476条",
     "E08": "130件[new_received] +103%",
-    "E09": "100% 59件[granted+partial] 45.3%s 32件[denied] 24.6%s 26件[unable] 20%s 1件[not_processed] 0.7%s 12件[other] 9.2%s",
+    "E09": (
+        "100% 59件[granted+partial] 45.3%s 32件[denied] 24.6%s 26件[unable] 20%s 1件[not_processed] 0.7%s "
+        "12件[other] 9.2%s"
+    ),
     "E10": "41400条 750条",
     "E11": "3561条",
     "E12": "18份",
     "E13": "80件[total] +5.26% 2件[carried_over] 8件[carried_forward]",
-    "E14": "5宗[review_litigation.review] 0宗[review_litigation.litigation] 2宗^0[review_litigation.review.upheld] 1宗^0[review_litigation.review.corrected] 1宗^0[review_litigation.review.other] 1宗^0[review_litigation.review.pending]",
+    "E14": (
+        "5宗[review_litigation.review] 0宗[review_litigation.litigation] "
+        "2宗^0[review_litigation.review.upheld] 1宗^0[review_litigation.review.corrected] "
+        "1宗^0[review_litigation.review.other] 1宗^0[review_litigation.review.pending]"
+    ),
     "E15": "~40000条 12期 ~50件",
     "E16": "4个 ~250家",
     "E17": "~5000件 ~200000件 100%",
@@ -134,7 +141,13 @@ EXAMPLES = {
     "E54": "~5500条 1件 11件 21个 6期",
     "E55": "12场",
     "E56": "3119件[new_received] 3050件[total] 34件^1[carried_over] 103件[carried_forward]",
-    "E57": "351件[review_litigation.review] 72件^0[review_litigation.review.upheld] 64件^0[review_litigation.review.corrected] 178件^0[review_litigation.review.other] 37件^0[review_litigation.review.pending] 46件[review_litigation.litigation] 25件^5[review_litigation.litigation.upheld] 5件^5[review_litigation.litigation.corrected] 9件^5[review_litigation.litigation.other] 7件^5[review_litigation.litigation.pending]",
+    "E57": (
+        "351件[review_litigation.review] 72件^0[review_litigation.review.upheld] "
+        "64件^0[review_litigation.review.corrected] 178件^0[review_litigation.review.other] "
+        "37件^0[review_litigation.review.pending] 46件[review_litigation.litigation] "
+        "25件^5[review_litigation.litigation.upheld] 5件^5[review_litigation.litigation.corrected] "
+        "9件^5[review_litigation.litigation.other] 7件^5[review_litigation.litigation.pending]"
+    ),
     "E58": "95个 100%",
     "E59": "4次",
     "E60": "3940元",
@@ -147,7 +160,10 @@ EXAMPLES = {
     "E67": "42场 19场",
     "E68": "~300个",
     "E69": "1295件[new_received] 1191件[total] 189件^1[carried_over]",
-    "E70": "208件[granted+partial] 17.46%s 20件[denied] 1.68%s 564件[unable] 47.36%s 80件[not_processed] 6.72%s 319件[other] 26.78%s 157件^8",
+    "E70": (
+        "208件[granted+partial] 17.46%s 20件[denied] 1.68%s 564件[unable] 47.36%s 80件[not_processed] 6.72%s "
+        "319件[other] 26.78%s 157件^8"
+    ),
     "E71": "166件 330件",
     "E72": "10个 13528条 5360000 +82% 47% ~459000人",
     "E73": "15个 ~31700000 13600000^1 ~3000000^1",
