@@ -516,3 +516,16 @@ def test_page_header_line_inside_the_content_gives_hints_not_text():
     assert document.hints["agency"] == "某县民政局"
     assert document.hints["published"] == "2024-01-20 09:30"
     assert_small_report(document)
+
+
+def test_markdown_table_cut_by_a_page_footer_stays_one_table():
+    text = ("一、总体情况\n本机关全年共收到政府信息公开申请，各类申请共计 5 件。\n— 1 —\n"
+            "| 规章 | 1 | 0 |\n|---|---|---|\n| 行政规范性文件 | 2 | 0 |\n- 2 -\n| 行政许可 | 7 | |\n")
+    document = MarkdownBackend().convert(text.encode(), "cut.md")
+    assert document.source.pages == 3
+    assert len(document.tables) == 1
+    table = document.tables[0]
+    assert table.texts() == [["规章", "1", "0"], ["行政规范性文件", "2", "0"], ["行政许可", "7", ""]]
+    assert table.pages == [2, 3]
+    assert [row[0].page for row in table.rows] == [2, 2, 3]
+    assert "— 1 —" not in document.text and "- 2 -" not in document.text

@@ -71,7 +71,7 @@ class _MarkdownReader:
         self._last_footer = 0
         self._content_on_page = False
         self._rows: list[list[str]] = []
-        self._table_pages: list[int] = []
+        self._row_pages: list[int | None] = []
         self._caption: str | None = None
         self._fresh = True
 
@@ -144,16 +144,18 @@ class _MarkdownReader:
         self._fresh = True
 
     def _add_row(self, cells: list[str]) -> None:
-        if self.page is not None and self.page not in self._table_pages:
-            self._table_pages.append(self.page)
         if not is_separator_row(cells):
             self._rows.append(cells)
+            self._row_pages.append(self.page)
 
     def _close_table(self) -> None:
         if self._rows:
-            page = self._table_pages[0] if self._table_pages else None
-            self.builder.add_table(grid_from_texts(self._rows, page=page), pages=self._table_pages,
-                                   caption=self._caption)
+            grid = grid_from_texts(self._rows)
+            for row, page in zip(grid, self._row_pages):
+                for cell in row:
+                    cell.page = page
+            pages = sorted({page for page in self._row_pages if page is not None})
+            self.builder.add_table(grid, pages=pages, caption=self._caption)
             self._fresh = True
             self._caption = None
-        self._rows, self._table_pages = [], []
+        self._rows, self._row_pages = [], []
