@@ -3,7 +3,8 @@
 Text lines are PDF lines, wrapped mid-sentence: they are joined into paragraphs by the builder, headings kept on
 their own; a blank line always ends a paragraph. Page footers ("— 4 —") give page numbers and are dropped. Each run
 of pipe rows is one raw table, its rows kept as they are (uneven rows padded, separator rows dropped): two runs with
-any text line between them are two tables. A `#` heading directly above a table is its caption, not narrative.
+any text line between them are two tables (a page footer between rows is not text: the table goes on). A `#` heading
+directly above a table is its caption, not narrative.
 """
 
 from __future__ import annotations
