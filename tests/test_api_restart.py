@@ -1,0 +1,71 @@
+"""Restart safety and API keys, each on a server of its own."""
+
+from __future__ import annotations
+
+import time
+
+from tests.api_support import ApiServer, upload, wait_until_finished
+from tests.conftest import REAL, SEED
+
+DOCUMENTS = [
+    REAL / "jiangsu_huaian_hongze_district_2023.pdf",
+    REAL / "jiangsu_huaian_hongze_district_2024.pdf",
+    REAL / "jiangsu_huaian_city_2024.pdf",
+    REAL / "fujian_pingtan_zone_2021.txt",
+    REAL / "fujian_pingtan_zone_2022.txt",
+    SEED,
+]
+
+
+def test_killed_server_finishes_everything_once_after_restart(tmp_path):
+    server = ApiServer(tmp_path / "data", NIANBAO_WORKERS="1").start()
+    try:
+        with server.client() as client:
+            ids = [upload(client, path.read_bytes(), path.name).json()["id"] for path in DOCUMENTS]
+            deadline = time.monotonic() + 90
+            while not client.get("/v1/documents", params={"status": "processing"}).json()["total"]:
+                assert time.monotonic() < deadline, "nothing started processing"
+                time.sleep(0.05)
+            interrupted = client.get("/v1/documents", params={"status": "processing"}).json()["items"][0]["id"]
+            server.kill()
+    finally:
+        server.stop()
+
+    server.start()
+    try:
+        with server.client() as client:
+            finished = {doc_id: wait_until_finished(client, doc_id, timeout=240) for doc_id in ids}
+            assert {d["status"] for d in finished.values()} == {"done"}, {d["id"]: d["reason"] for d in finished.values()}
+            listing = client.get("/v1/documents", params={"limit": 200}).json()
+            assert listing["total"] == len(DOCUMENTS)
+            assert sorted(item["id"] for item in listing["items"]) == sorted(ids)
+            assert len({item["sha256"] for item in listing["items"]}) == len(DOCUMENTS)
+            assert finished[interrupted]["attempts"] == 2, "the interrupted document was claimed again"
+            assert client.get("/healthz").json()["queue"] == {"queued": 0, "processing": 0, "done": 6, "failed": 0}
+            hongze_2024 = finished[ids[1]]
+            r8 = [f for f in hongze_2024["result"]["findings"] if f["rule"] == "R8"]
+            assert len(r8) == 1, "one cross-year result, however often the documents were processed"
+    finally:
+        server.stop()
+
+
+def test_api_keys(tmp_path):
+    server = ApiServer(tmp_path / "data", NIANBAO_WORKERS="1", NIANBAO_API_KEY="key-one, key-two").start()
+    try:
+        with server.client() as anonymous:
+            assert anonymous.get("/healthz").status_code == 200
+            for method, path in (("GET", "/v1/documents"), ("GET", "/docs"), ("GET", "/openapi.json"),
+                                 ("POST", "/v1/documents"), ("GET", "/v1/documents/x/report")):
+                response = anonymous.request(method, path)
+                assert response.status_code == 401, path
+                assert "API key" in response.json()["detail"] and response.headers["www-authenticate"].startswith("Bearer")
+            wrong = anonymous.get("/v1/documents", headers={"Authorization": "Bearer key-three"})
+            assert wrong.status_code == 401
+        with server.client(headers={"Authorization": "Bearer key-two"}) as client:
+            assert client.get("/v1/documents").status_code == 200
+            assert client.get("/docs").status_code == 200
+            doc = upload(client, SEED.read_bytes(), SEED.name).json()
+            assert wait_until_finished(client, doc["id"])["status"] == "done"
+            assert client.get(f"/v1/documents/{doc['id']}/report").status_code == 200
+    finally:
+        server.stop()
