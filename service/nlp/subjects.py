@@ -22,6 +22,7 @@ def _words() -> dict:
                            key=len, reverse=True),
         "suffixes": sorted(lex["subject_strip_suffixes"], key=len, reverse=True),
         "forward_stops": set(lex["forward_stops"]) | set(lex["verbs"]),
+        "list_ends": tuple(lex["subject_list_ends"]),
     }
 
 
@@ -60,15 +61,18 @@ def forward_subject(doc: Doc, span: Span) -> str | None:
 
 
 def _trim(text: str) -> str | None:
+    cut = max(text.rfind(end) for end in _words()["list_ends"])
+    if 0 <= cut < len(text) - 1:
+        text = text[cut + 1:]
     text = text.strip(" \t\u3000“”\"'《》<>")
     changed = True
     while changed and text:
         changed = False
         for word in _words()["prefixes"]:
-            if text.startswith(word) and len(text) > len(word):
+            if text.startswith(word):
                 text, changed = text[len(word):].lstrip(), True
         for word in _words()["suffixes"]:
-            if text.endswith(word) and len(text) > len(word):
+            if text and text.endswith(word):
                 text, changed = text[: -len(word)].rstrip(), True
     text = text.strip(" \t\u3000“”\"'")
     return text or None
