@@ -6,6 +6,7 @@ import io
 import zipfile
 
 import pytest
+from docx.oxml.ns import qn
 
 from service.document import Document, RawTable
 from service.ingest import ingest
@@ -191,6 +192,30 @@ def test_merged_cell_cut_by_a_page_break_is_one_cell_again():
 def test_docx_headings_come_from_paragraph_styles():
     doc = ingest(to_docx([("heading", "附件"), ("paragraph", "一、这一行没有使用标题样式")]), "styles.docx")
     assert [b.kind for b in doc.blocks] == ["heading", "heading"]
+
+
+def test_docx_content_inside_content_controls_is_read_in_order():
+    from docx import Document as WordDocument
+    from docx.oxml import OxmlElement
+
+    word = WordDocument(io.BytesIO(to_docx([("paragraph", "表格前的段落。"), ("table", [["规章", "1"], ["行政许可", "2"]]),
+                                             ("paragraph", "表格后的段落。")])))
+    body = word.element.body
+
+    def wrap(element) -> None:
+        control, content = OxmlElement("w:sdt"), OxmlElement("w:sdtContent")
+        element.addprevious(control)
+        control.append(content)
+        content.append(element)
+
+    wrap(body.findall(qn("w:p"))[0])
+    wrap(body.find(qn("w:tbl")).findall(qn("w:tr"))[1])
+    out = io.BytesIO()
+    word.save(out)
+    doc = ingest(out.getvalue(), "controls.docx")
+    assert doc.text == "表格前的段落。\n表格后的段落。"
+    assert grid(doc.tables[0]) == [["规章", "1"], ["行政许可", "2"]]
+    assert doc.tables[0].anchor == len("表格前的段落。")
 
 
 # --------------------------------------------------------------------------------------------------- real PDFs

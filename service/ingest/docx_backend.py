@@ -61,15 +61,22 @@ class DocxBackend(Backend):
         return builder.build()
 
 
-def _body_elements(parent):
-    """Paragraphs and tables of the body in document order, looking inside content controls (w:sdt)."""
+def _children(parent, tags: tuple[str, ...]):
+    """Children with one of `tags` in document order, looking inside content controls (w:sdt) and custom XML."""
     for child in parent.iterchildren():
-        if child.tag in (qn("w:p"), qn("w:tbl")):
+        if child.tag in tags:
             yield child
         elif child.tag == qn("w:sdt"):
             content = child.find(qn("w:sdtContent"))
             if content is not None:
-                yield from _body_elements(content)
+                yield from _children(content, tags)
+        elif child.tag == qn("w:customXml"):
+            yield from _children(child, tags)
+
+
+def _body_elements(body):
+    """Paragraphs and tables of the body in document order."""
+    return _children(body, (qn("w:p"), qn("w:tbl")))
 
 
 def _add_paragraph(builder: DocumentBuilder, paragraph: Paragraph) -> None:
@@ -110,10 +117,10 @@ def _table_grid(tbl) -> list[list[RawCell]]:
     placed: dict[tuple[int, int], tuple[int, int]] = {}  # position -> origin
     texts: dict[tuple[int, int], str] = {}
     width = 0
-    rows = tbl.findall(qn("w:tr"))
+    rows = list(_children(tbl, (qn("w:tr"),)))
     for r, tr in enumerate(rows):
         col = _int_attr(tr, f"{qn('w:trPr')}/{qn('w:gridBefore')}", 0)
-        for tc in tr.findall(qn("w:tc")):
+        for tc in _children(tr, (qn("w:tc"),)):
             span = max(1, _int_attr(tc, f"{qn('w:tcPr')}/{qn('w:gridSpan')}", 1))
             merge = tc.find(f"{qn('w:tcPr')}/{qn('w:vMerge')}")
             continues = merge is not None and merge.get(qn("w:val"), "continue") == "continue"
