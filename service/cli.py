@@ -52,13 +52,15 @@ def analyze_path(path: Path) -> Result:
 def extract(
     file: Path = typer.Argument(..., help="Report file: PDF, DOCX, HTML, Markdown or plain text."),
     output: Path | None = typer.Option(None, "-o", "--output", help="Write the result here instead of stdout."),
+    fmt: str = typer.Option("json", "--format", "-f", help="json (result-schema.md), html (the audit report page), "
+                            "csv or xlsx (figures, cells, findings)."),
 ) -> None:
-    """Print the result JSON (result-schema.md) of one report."""
-    payload = analyze_path(file).to_json()
-    if output is None:
-        sys.stdout.write(payload + "\n")
-    else:
-        output.write_text(payload + "\n", encoding="utf-8")
+    """Print the result of one report: its JSON (result-schema.md), audit report page, or CSV / XLSX export."""
+    from service.api.cli import FORMATS, render, write_output
+
+    if fmt not in FORMATS:
+        fail(f"--format must be one of {', '.join(FORMATS)}, not {fmt!r}")
+    write_output(render(analyze_path(file), fmt), fmt, output)
 
 
 @app.command()
@@ -112,6 +114,10 @@ def _findings_table(result: Result) -> Table:
 from service.batch.cli import register as register_batch_commands  # noqa: E402  (batch: annotate, export, gold)
 
 register_batch_commands(app)
+
+from service.api.cli import register as register_service_commands  # noqa: E402  (serve, reprocess)
+
+register_service_commands(app)
 
 
 if __name__ == "__main__":

@@ -129,11 +129,24 @@ def _table_views(result: Result, index: FindingIndex) -> list[TableView]:
         if table is not None:
             cols = table_columns(table)
             view.columns = [(c, col_label(key, c)) for c in cols]
+            shown: set[str] = set()
             for row, cells in table.rows.items():
-                view.rows.append({"key": row, "label": row_label(key, row), "cells": [
+                group = _group_heading(key, row)
+                heading = group if group and group not in shown else None
+                shown.add(group or "")
+                view.rows.append({"key": row, "label": row_label(key, row), "group": heading, "cells": [
                     _cell_view(key, row, col, cells.get(col), index) for col in cols]})
         views.append(view)
     return views
+
+
+def _group_heading(table: str, row: str) -> str | None:
+    """The heading a row sits under in the printed table: 三、本年度办理结果 above (一), （三）不予公开 above its 1.–8."""
+    groups = labels()["groups"]
+    if row == "granted":
+        return groups.get(f"{table}.outcomes")
+    prefix, dot, _ = row.partition(".")
+    return groups.get(f"{table}.{prefix}") if dot else None
 
 
 def _cell_view(table: str, row: str, col: str, cell, index: FindingIndex) -> dict:

@@ -152,9 +152,15 @@ class Store:
                 )
             if doc_id is None:
                 return None
-            if self._set(doc_id, DocumentRow.status == Status.queued.value, status=Status.processing.value,
-                         attempts=DocumentRow.attempts + 1, started_at=utcnow(), reason=None):
-                return self.get(doc_id)
+            if claimed := self.claim(doc_id):
+                return claimed
+
+    def claim(self, doc_id: str) -> DocumentRow | None:
+        """Take one queued document (by id) and mark it processing; None when it is not queued."""
+        if self._set(doc_id, DocumentRow.status == Status.queued.value, status=Status.processing.value,
+                     attempts=DocumentRow.attempts + 1, started_at=utcnow(), reason=None):
+            return self.get(doc_id)
+        return None
 
     def finish(self, doc_id: str, result: Result) -> bool:
         """Record a result; False when the document was deleted or requeued meanwhile (the result is dropped)."""
@@ -195,15 +201,16 @@ class Store:
             session.commit()
         return requeued, failed
 
-    def stale(self, pipeline_version: str, include_failed: bool = True) -> list[DocumentRow]:
-        """Finished documents whose result came from another pipeline version."""
-        statuses = [Status.done.value] + ([Status.failed.value] if include_failed else [])
+    def stale(self, pipeline_version: str | None) -> list[DocumentRow]:
+        """Finished documents (done or failed) whose result came from another pipeline version, oldest first;
+        every finished document when `pipeline_version` is None."""
+        finished = DocumentRow.status.in_([Status.done.value, Status.failed.value])
+        query = select(DocumentRow).where(finished)
+        if pipeline_version is not None:
+            query = query.where((DocumentRow.pipeline_version != pipeline_version)
+                                | DocumentRow.pipeline_version.is_(None))
         with self.sessions() as session:
-            return list(session.scalars(
-                select(DocumentRow).where(DocumentRow.status.in_(statuses),
-                                          (DocumentRow.pipeline_version != pipeline_version)
-                                          | DocumentRow.pipeline_version.is_(None))
-            ).all())
+            return list(session.scalars(query.order_by(DocumentRow.created_at, DocumentRow.id)).all())
 
     # --- year over year ---------------------------------------------------------------------------------------------
 
