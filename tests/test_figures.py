@@ -106,7 +106,7 @@ EXAMPLES = {
     "E19": "2件[new_received]",
     "E20": "92条",
     "E21": "8份[new_received] 2件^0[granted] 2件^0[partial] 1件^0[denied.process_info] 2件^0[unable.not_held] 1件^0",
-    "E22": "314条 3条^0 2条^0 1条^0 8条^0 12条 20条 268条",
+    "E22": "314条 3条^0 2条^0 1条^0 8条^0 12条^0 20条^0 268条^0",
     "E23": "0件[new_received] 0件[carried_over]",
     "E24": "42单 100% 20条 185条",
     "E25": "423条",

@@ -176,4 +176,6 @@ def _unitless_allowed(before: str, num: str, g: dict) -> bool:
 def _chinese_figure_ok(num: str, unit: str, after: str, g: dict) -> bool:
     if not unit or num in ("一", "两") or unit in ("类",):
         return False
+    if after.lstrip().startswith(("“", "\"", "《", "「")):
+        return False  # a slogan's name: 按照“五个…”要求
     return not (unit + after).startswith(g["structural"]) and not after.startswith(g["structural"])

@@ -109,6 +109,11 @@ def _mark_parts(doc: Doc, figures: list[Span]) -> None:
         if marker and _is_counted(figures[i]) and not _crosses_two_sentences(gap[:marker.start()]):
             parts, goes_on = _collect_parts(doc, figures, i)
             total = _choose_total(doc, figures, i, parts)
+            every = _same_unit_to_sentence_end(doc, figures, i)
+            every_total = _choose_total(doc, figures, i, every)
+            if every_total is not None and len(every) > len(parts) and \
+                    abs(figures[every_total]._.value - sum(figures[p]._.value for p in every)) < 1e-9:
+                parts, goes_on, total = every, False, every_total
             if total is not None:
                 for p in parts:
                     figures[p]._.part_of, figures[p]._.relation = total, "part"
@@ -168,7 +173,9 @@ def _collect_parts(doc: Doc, figures: list[Span], first: int) -> tuple[list[int]
         clauses = re.split(r"[；;]", gap)
         items_without_figures = items_without_figures or len(clauses) > 2
         lead = re.split(r"[，,；;：:、]", gap)[-1]
-        if any(c in gap for c in _SENTENCE_END) or span._.unit != unit or words["new_total"].search(lead):
+        if span._.unit != unit and not any(c in gap for c in _SENTENCE_END):
+            continue  # "其中微博29个，共发布信息1992条；微信公众号41个…": the parts go on past other measures
+        if any(c in gap for c in _SENTENCE_END) or words["new_total"].search(lead):
             break
         if words["inclusive"].search(gap) or _inclusive_owner(doc, figures, j) is not None:
             continue
@@ -176,6 +183,19 @@ def _collect_parts(doc: Doc, figures: list[Span], first: int) -> tuple[list[int]
             return parts, True
         parts.append(j)
     return parts, items_without_figures
+
+
+def _same_unit_to_sentence_end(doc: Doc, figures: list[Span], first: int) -> list[int]:
+    """Every plain figure of the first part's unit up to the end of its sentence (a candidate list of parts that
+    is kept only when it adds up exactly to a total: "其中区直各部门…1592条，占76.9%；各乡镇…477条，占23.1%")."""
+    unit, parts = figures[first]._.unit, [first]
+    for j in range(first + 1, len(figures)):
+        span = figures[j]
+        if any(c in _gap(doc, figures, j) for c in _SENTENCE_END):
+            break
+        if span._.unit == unit and span._.relation is None and not span._.approximate:
+            parts.append(j)
+    return parts
 
 
 def _starts_breakdown(doc: Doc, figures: list[Span], j: int) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from functools import cache
 
 from spacy.language import Language
@@ -23,7 +24,11 @@ def _words() -> dict:
         "suffixes": sorted(lex["subject_strip_suffixes"], key=len, reverse=True),
         "forward_stops": set(lex["forward_stops"]) | set(lex["verbs"]),
         "list_ends": tuple(lex["subject_list_ends"]),
+        "copulas": set(lex["copulas"]),
     }
+
+
+_LEADING_YEAR = re.compile(r"^\d{4}\s*年度?")
 
 
 @Language.component("figure_subjects")
@@ -41,8 +46,12 @@ def backward_subject(doc: Doc, span: Span, stop_at: int) -> str | None:
     words = _words()
     tokens = [t for t in doc if start <= t.idx and t.idx + len(t.text) <= span.start_char]
     verbs = [t for t in tokens if t.text in words["verbs"]]
-    for verb in reversed(verbs):
-        subject = _trim(fold(doc.text[verb.idx + len(verb.text):span.start_char]))
+    ends = [v.idx + len(v.text) for v in verbs]
+    if verbs and verbs[-1].text in words["copulas"] and not _trim(fold(doc.text[ends[-1]:span.start_char])):
+        before = ends[-2] if len(verbs) > 1 else start
+        return _trim(fold(doc.text[before:verbs[-1].idx]))
+    for end in reversed(ends):
+        subject = _trim(fold(doc.text[end:span.start_char]))
         if subject:
             return subject
     return None if verbs else _trim(fold(doc.text[start:span.start_char]))
@@ -64,7 +73,7 @@ def _trim(text: str) -> str | None:
     cut = max(text.rfind(end) for end in _words()["list_ends"])
     if 0 <= cut < len(text) - 1:
         text = text[cut + 1:]
-    text = text.strip(" \t\u3000“”\"'《》<>")
+    text = _LEADING_YEAR.sub("", text.strip(" \t\u3000“”\"'《》<>"))
     changed = True
     while changed and text:
         changed = False
