@@ -318,3 +318,56 @@ def test_blank_cells_of_a_2019_table_stay_in_their_columns():
     findings = [f for rule_id in TABLE_RULES + ["D7"] for f in RULES.get(rule_id)(analysis)]
     assert not [f for f in findings if f.severity == "error"], [f.message_en for f in findings]
     assert [f.rule for f in findings if f.rule == "D7"] == ["D7"]
+
+
+# ------------------------------------------------------------------------------------- run-together digits (D1)
+
+
+def flattened_text(values: dict) -> str:
+    """Tables 三 and 四 as an archived page prints them: labels and digits with every cell border lost."""
+    parts = ["（本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和）申请人情况自然人法人或其他组织总计"
+             "商业企业科研机构社会公益组织法律服务机构其他"]
+    groups = {"denied": "（三）不予公开", "unable": "（四）无法提供", "not_processed": "（五）不予处理",
+              "other": "（六）其他处理"}
+    for row in vocabulary()["requests"].data_rows("2021"):
+        group = row.key.split(".")[0]
+        if group in groups and row.label.startswith("1."):
+            parts.append(groups[group])
+        if row.key == "granted":
+            parts.append("三、本年度办理结果")
+        parts.append(row.label + "".join(str(v) for v in values["requests"][row.key]))
+    parts.append("四、政府信息公开行政复议、行政诉讼情况行政复议行政诉讼结果维持结果纠正其他结果尚未审结总计"
+                 "未经复议直接起诉复议后起诉结果维持结果纠正其他结果尚未审结总计结果维持结果纠正其他结果尚未审结总计")
+    parts.append("".join(str(v) for row in REVIEW_ROWS for v in values["review_litigation"][row]))
+    return "".join(parts)
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(consistent_tables())
+def test_run_together_digits_are_resolved_or_left_open_never_guessed(values):
+    from service.document import RawCell
+
+    text = flattened_text(values)
+    raw = RawTable(index=0, rows=[[RawCell(text=text, row=0, col=0)]], anchor=0, flattened=True)
+    from service.document import Document, SourceInfo
+
+    document = Document(source=SourceInfo(sha256="0", source_name="d1", format="txt", size=0), text="",
+                        tables=[raw])
+    analysis = Analysis(document=document, info=DocumentInfo(sha256="0", source_name="d1", format="txt"))
+    extract_tables(analysis)
+    open_runs = {f.evidence[0].row: f.data["candidates"] for f in analysis.findings
+                 if f.rule == "D1" and f.severity == "warning"}
+    for key in ("requests", "review_litigation"):
+        table = analysis.tables[key]
+        for row, cols in table.rows.items():
+            truth = values[key][row]
+            got = [c.value for c in cols.values()]
+            for cell, want in zip(cols.values(), truth):
+                assert cell.status in ("number", "ambiguous")
+                if cell.status == "number":
+                    assert cell.value == want, (row, got, truth)
+            if any(c.status == "ambiguous" for c in cols.values()):
+                candidates = open_runs[row if key == "requests" else REVIEW_ROWS[0]]
+                flat = [str(v) for v in (truth if key == "requests" else
+                                         [v for r in REVIEW_ROWS for v in values[key][r]])]
+                assert flat in candidates

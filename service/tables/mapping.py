@@ -10,7 +10,7 @@ from itertools import product
 from service.findings import Evidence, Finding, cell_evidence
 from service.result import Cell, TableResult
 from service.tables.cells import number_cell, parse_cell
-from service.tables.digits import TooManySplits, as_number, splits
+from service.tables.digits import TooManySplits, as_number, count_cuts, splits
 from service.tables.identities import REVIEW_COLUMNS, REVIEW_ROWS, identities_for, residual
 from service.tables.labels import RowLabel, TableVocabulary, normalize_label, vocabulary
 from service.tables.recognize import RawRow, ValueSlot
@@ -18,8 +18,10 @@ from service.tables.recognize import RawRow, ValueSlot
 REVIEW_CELLS = len(REVIEW_ROWS) * len(REVIEW_COLUMNS)
 MIN_PLACED_ROWS = {"active_disclosure": 2, "requests": 3, "review_litigation": 1}
 """Fewer rows than this is a stray label (the pre-2019 statistics table has 部分公开 too), not the table."""
-MAX_JOINT_COMBINATIONS = 50_000
+MAX_JOINT_COMBINATIONS = 20_000
 ROW_RULES = {"requests": "R3", "review_litigation": "R10–R12"}
+ROW_GROUPS = {"requests": [7], "review_litigation": [5, 5, 5]}
+"""Cells of one row that end in their own total: the identities a run-together row must satisfy by itself."""
 DOMAIN_RULE = {"active_disclosure": "H3", "requests": "R5", "review_litigation": "R13"}
 
 
@@ -182,35 +184,22 @@ def _trim(slots: list[ValueSlot], n: int) -> list[ValueSlot] | None:
 
 
 def _read_run(build: TableBuild, placed: PlacedRow, n: int) -> None:
-    tokens = [s.text.strip() for s in placed.raw.values if s.text.strip()]
+    tokens = [t for s in placed.raw.values for t in s.text.split()]
     page = placed.raw.page
     if len(tokens) == n:
         placed.cells = [parse_cell(t, page) for t in tokens]
         return
+    placed.all_cuts = count_cuts(tokens, n)
+    groups = ROW_GROUPS.get(build.key)
     try:
-        cuts = splits(tokens, n)
+        local = splits(tokens, n, groups) if groups else []
+        placed.candidates = local or splits(tokens, n)
     except TooManySplits:
-        cuts = []
-    placed.all_cuts = len(cuts)
-    local = [c for c in cuts if _row_holds(build, placed.label.key, c)]
-    placed.candidates = local or cuts
-    if local and len(local) < len(cuts):
-        placed.narrowed_by.append(ROW_RULES.get(build.key, "identities"))
+        placed.candidates = []
+    if local and len(local) < placed.all_cuts:
+        placed.narrowed_by.append(ROW_RULES[build.key])
     if not placed.candidates:
         build.findings.append(_shape_finding(build.key, placed, n))
-
-
-def _row_holds(build: TableBuild, row_key: str, cut: tuple[str, ...]) -> bool:
-    """Whether a cut satisfies every identity that lies wholly inside this row (R3, R10–R12)."""
-    columns = _columns(build, row_key)
-    values = {}
-    for (row, col), piece in zip(columns, cut):
-        values[(row, col)] = as_number(piece)
-    for identity in identities_for(build.key, build.template):
-        if all(ref in values for ref in identity.cells):
-            if residual(identity, values.get) != 0:
-                return False
-    return True
 
 
 def _columns(build: TableBuild, row_key: str) -> list[tuple[str, str]]:
