@@ -34,14 +34,17 @@ def read_input(path: Path) -> bytes:
         fail(f"{path}: cannot be read ({error.strerror or error})")
 
 
-def analyze_path(path: Path) -> Result:
+def analyze_path(path: Path, options: dict | None = None) -> Result:
+    from service.nlp.extractors import ExtractorUnavailable
     from service.pipeline import analyze_bytes
 
     data = read_input(path)
     try:
-        return analyze_bytes(data, path.name)
+        return analyze_bytes(data, path.name, options=options)
     except IngestError as error:
         fail(f"{path}: {error}")
+    except ExtractorUnavailable as error:
+        fail(str(error))
     except Exception as error:  # a parser library failing on malformed input must not print a traceback
         print(f"nianbao: {path}: internal error while reading ({type(error).__name__}: {error}); please report it",
               file=sys.stderr)
@@ -54,13 +57,15 @@ def extract(
     output: Path | None = typer.Option(None, "-o", "--output", help="Write the result here instead of stdout."),
     fmt: str = typer.Option("json", "--format", "-f", help="json (result-schema.md), html (the audit report page), "
                             "csv or xlsx (figures, cells, findings)."),
+    extractor: str | None = typer.Option(
+        None, "--extractor", help="Figure extractor: rules, spacy, transformer or ensemble (scripts/evaluate.py)."),
 ) -> None:
     """Print the result of one report: its JSON (result-schema.md), audit report page, or CSV / XLSX export."""
     from service.api.cli import FORMATS, render, write_output
 
     if fmt not in FORMATS:
         fail(f"--format must be one of {', '.join(FORMATS)}, not {fmt!r}")
-    write_output(render(analyze_path(file), fmt), fmt, output)
+    write_output(render(analyze_path(file, {"extractor": extractor} if extractor else None), fmt), fmt, output)
 
 
 @app.command()

@@ -118,7 +118,8 @@ def figure_merge(doc: Doc) -> Doc:
         if not read:
             continue
         span._.value, span._.unit, span._.kind = read[0].value, read[0].unit, read[0].kind
-        span._.approximate, span._.source = read[0].approximate, "model"
+        span._.approximate = read[0].approximate
+        span._.source = span._.source if span._.source != "rules" else "model"  # a component may name itself
         merged.append(span)
     taken = [(s.start_char, s.end_char) for s in merged]
     merged += [s for s in doc.spans.get(RULE_FIGURES, [])

@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 from spacy.tokens import Doc, Span
 
+from service.nlp.extractors import nlp_for
 from service.nlp.pipeline import FIGURES, get_nlp
 from service.pipeline import STAGES, Analysis
 from service.result import Figure
@@ -13,7 +14,8 @@ from service.result import Figure
 
 @STAGES.register("figures")
 def extract_figures(analysis: Analysis) -> None:
-    doc = get_nlp()(analysis.document.text)
+    extractor = analysis.options.get("extractor")
+    doc = (nlp_for(extractor) if extractor else get_nlp())(analysis.document.text)
     analysis.figures = figures_from_doc(doc, page_at=analysis.document.page_at)
 
 

@@ -47,14 +47,24 @@ class TransformerExtractor:
         """Every FIGURE and SUBJECT span the model predicts, offsets into `text`; one batch of windows per call."""
         bounds = windows(text, self.tagger.max_chars)
         tagged = self.tagger.tag([text[a:b] for a, b in bounds])
-        return [LabeledSpan(a + s.start, a + s.end, s.label)
-                for (a, _), tags in zip(bounds, tagged) for s in tags_to_spans(tags)]
+        spans = [_strip(text, LabeledSpan(a + s.start, a + s.end, s.label))
+                 for (a, _), tags in zip(bounds, tagged) for s in tags_to_spans(tags)]
+        return [s for s in spans if s.start < s.end]
 
     def extract(self, text: str) -> list[FigureSpan]:
         spans = self.tag_spans(text)
         subjects = [s for s in spans if s.label == "SUBJECT"]
         figures = [f for f in (read_figure(text, s) for s in spans if s.label == "FIGURE") if f is not None]
         return [pair_subject(text, f, subjects, figures) for f in figures]
+
+
+def _strip(text: str, span: LabeledSpan) -> LabeledSpan:
+    start, end = span.start, span.end
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return LabeledSpan(start, end, span.label)
 
 
 def read_figure(text: str, span: LabeledSpan) -> FigureSpan | None:

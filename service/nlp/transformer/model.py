@@ -14,10 +14,10 @@ import torch
 from transformers import BertConfig, BertForTokenClassification
 
 from service.nlp.transformer.tags import TAGS
-from service.nlp.transformer.tokenizer import CharTokenizer
+from service.nlp.transformer.tokenizer import CHAR_CLASSES, CharTokenizer, encode_classes
 
 SETTINGS_FILE = "nianbao.json"
-"""What the extractor needs besides the weights: the window length it was trained on and the tag set."""
+"""What the extractor needs besides the weights: window length, whether token types carry character classes."""
 
 
 @dataclass
@@ -30,29 +30,43 @@ class Architecture:
     """Characters per window; position embeddings cover these plus [CLS] and [SEP]."""
 
 
+@dataclass
+class Checkpoint:
+    model: BertForTokenClassification
+    tokenizer: CharTokenizer
+    max_chars: int
+    char_classes: bool
+    """Token type ids carry `CHAR_CLASSES` (our models); a foreign checkpoint reads all-zero token types."""
+
+    def encode(self, text: str) -> tuple[list[int], list[int]]:
+        text = text[: self.max_chars]
+        ids = self.tokenizer.encode(text)
+        return ids, encode_classes(text) if self.char_classes else [0] * len(ids)
+
+
 def label_maps() -> dict:
     return {"num_labels": len(TAGS), "id2label": dict(enumerate(TAGS)), "label2id": {t: i for i, t in enumerate(TAGS)}}
 
 
-def build_model(tokenizer: CharTokenizer, arch: Architecture) -> BertForTokenClassification:
+def new_checkpoint(tokenizer: CharTokenizer, arch: Architecture) -> Checkpoint:
     config = BertConfig(
         vocab_size=len(tokenizer), hidden_size=arch.hidden_size, num_hidden_layers=arch.num_hidden_layers,
         num_attention_heads=arch.num_attention_heads, intermediate_size=arch.intermediate_size,
-        max_position_embeddings=arch.max_chars + 2, type_vocab_size=1, pad_token_id=tokenizer.pad_id,
+        max_position_embeddings=arch.max_chars + 2, type_vocab_size=len(CHAR_CLASSES), pad_token_id=tokenizer.pad_id,
         hidden_dropout_prob=0.1, attention_probs_dropout_prob=0.1, **label_maps(),
     )
-    return BertForTokenClassification(config)
+    return Checkpoint(BertForTokenClassification(config), tokenizer, arch.max_chars, char_classes=True)
 
 
-def load_checkpoint(path: Path, for_training: bool = False) -> tuple[BertForTokenClassification, CharTokenizer, int]:
-    """Model, tokenizer and window length from a checkpoint folder (ours, or any BERT checkpoint with a vocab.txt).
+def load_checkpoint(path: Path, for_training: bool = False) -> Checkpoint:
+    """A checkpoint folder: ours, or any BERT checkpoint with a `vocab.txt` (read character by character).
 
     A checkpoint with another label set (or none: a plain BERT) gets a fresh classification head when loaded for
     training; for tagging, the head must be ours.
     """
     path = Path(path)
-    if not (path / "config.json").is_file():
-        raise FileNotFoundError(f"{path}: not a checkpoint folder (no config.json)")
+    if not (path / "config.json").is_file() or not (path / "vocab.txt").is_file():
+        raise FileNotFoundError(f"{path}: not a checkpoint folder (needs config.json and vocab.txt)")
     tokenizer = CharTokenizer.from_dir(path)
     config = BertConfig.from_pretrained(path, local_files_only=True)
     ours = [config.id2label.get(i) for i in range(config.num_labels)] == list(TAGS)
@@ -63,55 +77,88 @@ def load_checkpoint(path: Path, for_training: bool = False) -> tuple[BertForToke
     settings_file = path / SETTINGS_FILE
     settings = json.loads(settings_file.read_text(encoding="utf-8")) if settings_file.is_file() else {}
     max_chars = min(settings.get("max_chars", 126), config.max_position_embeddings - 2)
-    return model, tokenizer, max_chars
+    classes = bool(settings.get("char_classes")) and config.type_vocab_size >= len(CHAR_CLASSES)
+    return Checkpoint(model, tokenizer, max_chars, classes)
 
 
-def save_checkpoint(path: Path, model: BertForTokenClassification, tokenizer: CharTokenizer, max_chars: int,
-                    settings: dict) -> None:
+def save_checkpoint(path: Path, checkpoint: Checkpoint, settings: dict) -> None:
     path = Path(path)
     path.mkdir(parents=True, exist_ok=True)
-    model.save_pretrained(path)
-    tokenizer.save(path)
-    payload = {"max_chars": max_chars, "tags": list(TAGS), **settings}
+    checkpoint.model.save_pretrained(path)
+    checkpoint.tokenizer.save(path)
+    payload = {"max_chars": checkpoint.max_chars, "char_classes": checkpoint.char_classes, "tags": list(TAGS),
+               **settings}
     (path / SETTINGS_FILE).write_text(json.dumps(payload, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
 
 
-def batch_tensors(encoded: list[list[int]], pad_id: int) -> tuple[torch.Tensor, torch.Tensor]:
-    width = max(len(ids) for ids in encoded)
+def batch_tensors(encoded: list[tuple[list[int], list[int]]], pad_id: int) -> dict[str, torch.Tensor]:
+    width = max(len(ids) for ids, _ in encoded)
     ids = torch.full((len(encoded), width), pad_id, dtype=torch.long)
+    types = torch.zeros((len(encoded), width), dtype=torch.long)
     mask = torch.zeros((len(encoded), width), dtype=torch.long)
-    for row, seq in enumerate(encoded):
+    for row, (seq, classes) in enumerate(encoded):
         ids[row, : len(seq)] = torch.tensor(seq, dtype=torch.long)
+        types[row, : len(seq)] = torch.tensor(classes, dtype=torch.long)
         mask[row, : len(seq)] = 1
-    return ids, mask
+    return {"input_ids": ids, "token_type_ids": types, "attention_mask": mask}
+
+
+def _allowed_transitions() -> tuple[torch.Tensor, torch.Tensor]:
+    """BIO constraints: I-X only after B-X or I-X (also not first)."""
+    n = len(TAGS)
+    allowed = torch.ones((n, n), dtype=torch.bool)
+    start = torch.ones(n, dtype=torch.bool)
+    for j, tag in enumerate(TAGS):
+        if tag.startswith("I-"):
+            start[j] = False
+            for i, prev in enumerate(TAGS):
+                allowed[i, j] = prev[2:] == tag[2:] and prev != "O"
+    return allowed, start
+
+
+def viterbi(log_probs: torch.Tensor) -> list[int]:
+    """The best BIO-valid tag sequence for (length, tags) log-probabilities."""
+    allowed, start = _allowed_transitions()
+    penalty = torch.where(allowed, 0.0, float("-inf"))
+    score = log_probs[0] + torch.where(start, 0.0, float("-inf"))
+    back = []
+    for t in range(1, log_probs.shape[0]):
+        best, arg = (score.unsqueeze(1) + penalty).max(dim=0)
+        back.append(arg)
+        score = best + log_probs[t]
+    path = [int(score.argmax())]
+    for arg in reversed(back):
+        path.append(int(arg[path[-1]]))
+    return path[::-1]
 
 
 class Tagger:
-    """Tags windows of text, a batch of windows per forward pass."""
+    """Tags windows of text, a batch of windows of similar length per forward pass, BIO-constrained decoding."""
 
     def __init__(self, path: Path, batch_size: int = 32):
-        self.model, self.tokenizer, self.max_chars = load_checkpoint(path)
-        self.model.eval()
+        self.checkpoint = load_checkpoint(path)
+        self.checkpoint.model.eval()
+        self.max_chars = self.checkpoint.max_chars
         self.batch_size = batch_size
-        self.id2label = self.model.config.id2label
 
     def tag(self, texts: list[str]) -> list[list[str]]:
-        """One tag per character of each text (texts longer than `max_chars` are tagged in their first part only)."""
+        """One tag per character of each text (beyond `max_chars` characters: "O")."""
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
         tags: list[list[str]] = [[] for _ in texts]
         with torch.inference_mode():
             for first in range(0, len(order), self.batch_size):
                 chunk = order[first: first + self.batch_size]
-                encoded = [self.tokenizer.encode(texts[i][: self.max_chars]) for i in chunk]
-                ids, mask = batch_tensors(encoded, self.tokenizer.pad_id)
-                best = self.model(input_ids=ids, attention_mask=mask).logits.argmax(-1)
+                batch = batch_tensors([self.checkpoint.encode(texts[i]) for i in chunk],
+                                      self.checkpoint.tokenizer.pad_id)
+                log_probs = self.checkpoint.model(**batch).logits.log_softmax(-1)[:, 1:]
                 for row, i in enumerate(chunk):
                     n = min(len(texts[i]), self.max_chars)
-                    tags[i] = [self.id2label[int(t)] for t in best[row, 1: n + 1]] + ["O"] * (len(texts[i]) - n)
+                    path = viterbi(log_probs[row, :n]) if n else []
+                    tags[i] = [TAGS[t] for t in path] + ["O"] * (len(texts[i]) - n)
         return tags
 
 
-def architecture_of(model: BertForTokenClassification, max_chars: int) -> dict:
-    c = model.config
+def architecture_of(checkpoint: Checkpoint) -> dict:
+    c = checkpoint.model.config
     return asdict(Architecture(c.hidden_size, c.num_hidden_layers, c.num_attention_heads, c.intermediate_size,
-                               max_chars))
+                               checkpoint.max_chars))

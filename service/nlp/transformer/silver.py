@@ -11,6 +11,7 @@ import json
 import logging
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 from service.nlp.transformer.tags import LabeledSpan
@@ -53,11 +54,19 @@ def _excerpts(path: Path, root: Path) -> Iterator[CorpusText]:
             yield CorpusText(f"{path.relative_to(root)}#{row.get('id', n)}", row["text"])
 
 
+@cache
+def _rules_nlp():
+    """The rules' figures pipeline alone (no trained model in it), built once."""
+    from service.nlp.pipeline import build_nlp
+
+    return build_nlp()
+
+
 def rule_spans(text: str) -> list[LabeledSpan]:
     """FIGURE and SUBJECT spans of the rules over a whole text."""
-    from service.nlp.pipeline import FIGURES, get_nlp
+    from service.nlp.pipeline import FIGURES
 
-    doc = get_nlp()(text)
+    doc = _rules_nlp()(text)
     folded = fold(text)
     spans = []
     for figure in doc.spans[FIGURES]:

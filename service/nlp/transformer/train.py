@@ -13,7 +13,7 @@ from pathlib import Path
 import torch
 
 from service.nlp.transformer.model import (
-    Architecture, architecture_of, batch_tensors, build_model, load_checkpoint, save_checkpoint,
+    Architecture, Checkpoint, architecture_of, batch_tensors, load_checkpoint, new_checkpoint, save_checkpoint,
 )
 from service.nlp.transformer.tags import LabeledSpan, spans_to_tags, tags_to_spans
 from service.nlp.transformer.tokenizer import CharTokenizer
@@ -61,11 +61,10 @@ def train(examples: list[Example], out_dir: Path, settings: TrainSettings, vocab
     random.seed(settings.seed)
     torch.manual_seed(settings.seed)
     if init is not None:
-        model, tokenizer, max_chars = load_checkpoint(init, for_training=True)
+        checkpoint = load_checkpoint(init, for_training=True)
     else:
-        tokenizer = CharTokenizer.build(vocabulary_texts)
-        model = build_model(tokenizer, settings.architecture)
-        max_chars = settings.architecture.max_chars
+        checkpoint = new_checkpoint(CharTokenizer.build(vocabulary_texts), settings.architecture)
+    model, pad_id = checkpoint.model, checkpoint.tokenizer.pad_id
     examples = [e for e in examples if e.text]
     rng = random.Random(settings.seed)
     optimizer = torch.optim.AdamW(model.parameters(), lr=settings.learning_rate, weight_decay=settings.weight_decay)
@@ -74,9 +73,9 @@ def train(examples: list[Example], out_dir: Path, settings: TrainSettings, vocab
     began, epochs_run, loss_value = time.monotonic(), 0, float("nan")
     model.train()
     for _ in range(settings.epochs):
-        data = [_encode(_swap_digits(e, rng) if rng.random() < settings.digit_swap else e, tokenizer, max_chars)
+        data = [_encode(_swap_digits(e, rng) if rng.random() < settings.digit_swap else e, checkpoint)
                 for e in examples]
-        losses = [_step(model, batch, tokenizer.pad_id, optimizer, schedule)
+        losses = [_step(model, batch, pad_id, optimizer, schedule)
                   for batch in _length_buckets(data, settings.batch_size, rng)]
         epochs_run += 1
         loss_value = sum(losses) / max(1, len(losses))
@@ -87,16 +86,15 @@ def train(examples: list[Example], out_dir: Path, settings: TrainSettings, vocab
     model.eval()
     report = TrainReport(epochs_run=epochs_run, seconds=round(time.monotonic() - began, 1), train_windows=len(examples),
                          final_loss=round(loss_value, 4), parameters=sum(p.numel() for p in model.parameters()),
-                         architecture=architecture_of(model, max_chars))
-    save_checkpoint(out_dir, model, tokenizer, max_chars, {"seed": settings.seed, **(extra_settings or {})})
+                         architecture=architecture_of(checkpoint))
+    save_checkpoint(out_dir, checkpoint, {"seed": settings.seed, **(extra_settings or {})})
     return report
 
 
-def _encode(example: Example, tokenizer: CharTokenizer, max_chars: int) -> tuple[list[int], list[int]]:
-    text = example.text[:max_chars]
-    ids = tokenizer.encode(text)
-    labels = [IGNORE, *spans_to_tags(len(text), example.spans), IGNORE]
-    return ids, labels
+def _encode(example: Example, checkpoint: Checkpoint) -> tuple[list[int], list[int], list[int]]:
+    ids, classes = checkpoint.encode(example.text)
+    labels = [IGNORE, *spans_to_tags(len(ids) - 2, example.spans), IGNORE]
+    return ids, classes, labels
 
 
 def _length_buckets(data: list, batch_size: int, rng: random.Random) -> list[list]:
@@ -117,12 +115,12 @@ def _swap_digits(example: Example, rng: random.Random) -> Example:
     return Example(re.sub(r"\d+", redraw, example.text), example.spans)
 
 
-def _step(model, batch: list[tuple[list[int], list[int]]], pad_id: int, optimizer, schedule) -> float:
-    ids, mask = batch_tensors([ids for ids, _ in batch], pad_id)
-    labels = torch.full(ids.shape, IGNORE, dtype=torch.long)
-    for row, (_, seq) in enumerate(batch):
+def _step(model, batch: list[tuple[list[int], list[int], list[int]]], pad_id: int, optimizer, schedule) -> float:
+    inputs = batch_tensors([(ids, classes) for ids, classes, _ in batch], pad_id)
+    labels = torch.full(inputs["input_ids"].shape, IGNORE, dtype=torch.long)
+    for row, (_, _, seq) in enumerate(batch):
         labels[row, : len(seq)] = torch.tensor(seq, dtype=torch.long)
-    loss = model(input_ids=ids, attention_mask=mask, labels=labels).loss
+    loss = model(**inputs, labels=labels).loss
     optimizer.zero_grad()
     loss.backward()
     torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
