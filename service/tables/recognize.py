@@ -40,7 +40,7 @@ class RawRow:
     label_cols: frozenset[int] = frozenset()
     header_cols: tuple[int, ...] | None = None
     """Grid columns of 自然人 … 总计 when the raw table's header names them (table 三)."""
-    edge_text: tuple[list[ValueSlot], list[ValueSlot]] = ([], [])
+    edge_text: tuple[list[ValueSlot], list[ValueSlot]] = field(default_factory=lambda: ([], []))
     """Text cells right before / after the numbers that name no row: a non-numeric cell ("若干") if the row is
     short of cells, otherwise a piece of a cut label."""
 

@@ -126,7 +126,7 @@ def _coverage_findings(build: TableBuild, result: TableResult | None, analysis: 
             rule="TABLE", severity="warning",
             message_zh=f"未能识别{name_zh}{why_zh}，该表的数据均未读取。",
             message_en=f"table {build.key} was not found or could not be mapped{why_en}; none of its cells were read",
-            evidence=[], data={"code": "table_missing", "table": build.key},
+            evidence=[table_evidence(build.key, None, None)], data={"code": "table_missing", "table": build.key},
         )]
     missing = missing_rows(build)
     leftovers = [r.label or " ".join(v.text for v in r.values) for r in build.unplaced]
@@ -144,6 +144,7 @@ def _coverage_findings(build: TableBuild, result: TableResult | None, analysis: 
             rule="TABLE", severity="warning" if missing else "info",
             message_zh=f"{name_zh}中有 {len(leftovers)} 个原始行无法归位：{leftovers}。",
             message_en=f"{len(leftovers)} raw rows near table {build.key} could not be placed: {leftovers}",
+            evidence=[table_evidence(build.key, None, r.page) for r in build.unplaced[:1]],
             data={"code": "rows_unplaced", "table": build.key, "unplaced": leftovers},
         ))
     return findings
