@@ -12,7 +12,7 @@ SAMPLE := corpora/seed/gusu_2023_report.txt
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e ".[dev]"
+	$(BIN)/python -m pip install -q -e ".[dev,transformer]"
 	touch $(STAMP)
 
 install: $(STAMP)
