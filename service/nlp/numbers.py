@@ -126,7 +126,7 @@ def _read_match(m: re.Match, folded: str, g: dict, fixed: list[tuple[int, int]])
         return None
     if not unit and _DATE_OR_CODE_AFTER.match(folded, m.end()):
         return None
-    if chinese and (before.endswith(("“", "\"", "《", "「")) or not _chinese_figure_ok(num, unit, after, g)):
+    if chinese and (before.endswith(("“", "\"", "《", "「", "等")) or not _chinese_figure_ok(num, unit, after, g)):
         return None
     if unit == "个" and after.startswith(g["structural"]):
         return None

@@ -37,7 +37,11 @@ def figure_subjects(doc: Doc) -> Doc:
     for i, span in enumerate(figures):
         if span._.kind in ("percent", "pp_change", "duration"):
             continue
-        span._.subject = backward_subject(doc, span, previous_end(figures, i)) or forward_subject(doc, span)
+        backward = backward_subject(doc, span, previous_end(figures, i))
+        forward = forward_subject(doc, span)
+        if backward and forward and backward.endswith(tuple(_words()["verbs"])):
+            backward = None  # "通过微信公众号发布20680批次农产品抽检情况": the noun follows the number
+        span._.subject = backward or forward
     return doc
 
 
