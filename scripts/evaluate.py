@@ -2,8 +2,9 @@
 
     python scripts/evaluate.py              # the table (markdown)
     python scripts/evaluate.py --json       # the numbers, with missed and false-positive findings
-    python scripts/evaluate.py --rules-only # when no model is trained
+    python scripts/evaluate.py --extractors rules spacy transformer   # other figure extractors too
 
+Rows are figure extractors (service/nlp/extractors.py): `rules` alone, `spacy` = rules + the trained NER.
 Figure span P/R/F1 is scored on the hand-made figure gold (corpora/gold/figures/), exact span and exact span with
 the same value and unit; table cell accuracy uses the tables helper's gold and rule (scripts/evaluate_tables.py);
 finding P/R counts (document, rule) pairs of R/X/H findings at error or warning (corpora/gold/findings/real.json).
@@ -57,11 +58,12 @@ def markdown(rows: list[dict]) -> str:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--json", action="store_true", help="print the numbers as JSON")
-    parser.add_argument("--rules-only", action="store_true", help="score the rules alone")
+    parser.add_argument("--extractors", nargs="+", default=None,
+                        help="figure extractors to score (default: rules, and spacy when models/ner-figures exists)")
     args = parser.parse_args()
     cell_matches = tables_rule()
-    configs = [False] if args.rules_only or model_dir() is None else [False, True]
-    rows = [evaluate(with_model, cell_matches) for with_model in configs]
+    extractors = args.extractors or (["rules", "spacy"] if model_dir() else ["rules"])
+    rows = [evaluate(extractor, cell_matches) for extractor in extractors]
     print(json.dumps(rows, ensure_ascii=False, indent=1) if args.json else markdown(rows))
     return 0
 

@@ -23,7 +23,7 @@ sys.path.insert(0, str(ROOT))
 
 import spacy  # noqa: E402
 
-from service.batch.evaluation import figure_gold  # noqa: E402
+from service.batch.evaluation import GOLD, figure_gold  # noqa: E402
 from service.batch.gold import REVIEWED_DIR, reviewed_gold  # noqa: E402
 from service.batch.run import discover  # noqa: E402
 from service.batch.training import (  # noqa: E402
@@ -33,12 +33,14 @@ from service.ingest import IngestError, ingest  # noqa: E402
 from service.nlp.ner_component import MODEL_DIR  # noqa: E402
 
 DEFAULT_CORPUS = [ROOT / "corpora" / "real", ROOT / "corpora" / "narrative"]
+FIGURE_GOLD = GOLD / "figures"
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--corpus", type=Path, nargs="+", default=DEFAULT_CORPUS, help="files, folders or .jsonl of texts")
     p.add_argument("--gold", type=Path, default=REVIEWED_DIR, help="reviewed gold folder (gold corrections)")
+    p.add_argument("--figure-gold", type=Path, default=FIGURE_GOLD, help="evaluation gold: held out of training")
     p.add_argument("--out", type=Path, default=MODEL_DIR)
     p.add_argument("--epochs", type=int, default=12)
     p.add_argument("--seed", type=int, default=0)
@@ -79,8 +81,8 @@ def model_card(args: argparse.Namespace, report: TrainingReport, evaluation: lis
         f"{data['train_paragraphs']} training paragraphs with {data['train_spans']} spans",
         f"- gold corrections: {data['gold_documents']} reviewed documents from {args.gold} "
         f"({data['gold_paragraphs']} paragraphs, weight {data['gold_weight']})",
-        f"- held out: every text of corpora/gold/figures/ ({data['left_out_paragraphs']} paragraphs left out as "
-        "held-out or duplicate)",
+        f"- held out: the {data['held_out_documents']} documents of the figure gold ({args.figure_gold}), and "
+        f"paragraphs inside its texts or repeated ({data['left_out_paragraphs']} paragraphs)",
         f"- dev: {data['dev_paragraphs']} silver paragraphs ({data['dev_spans']} spans), seeded hash split",
         "",
         "## Scores",
@@ -99,9 +101,10 @@ def model_card(args: argparse.Namespace, report: TrainingReport, evaluation: lis
     lines += [
         "",
         "## Use",
+        "Figure extractor `spacy` (`nianbao extract --extractor spacy`, `nianbao annotate --extractor spacy`):",
         "`service.nlp.ner_component.add_trained_ner(nlp)` sources it into the figures pipeline after `figure_rules`;",
         "`figure_merge` takes its spans first and keeps the rule spans it does not overlap; values, units and kinds",
-        "always come from the number grammar. Set NIANBAO_NO_NER=1 to run the rules alone.",
+        "always come from the number grammar.",
         "",
         "Limits: it learned from the rules (silver) plus whatever gold was reviewed; it cannot read a value, only",
         "place a span, and a span the grammar cannot read is dropped by `figure_merge`.",
@@ -119,9 +122,13 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     silver = corpus_passages(args.corpus)
     gold = [gold_passage(doc) for doc in reviewed_gold(args.gold)]
-    holdout = [g.text for g in figure_gold()]
-    train_set, dev_set, stats = assemble(silver, gold, holdout, args.dev_fraction, args.gold_weight)
+    held_out = figure_gold(args.figure_gold)
+    train_set, dev_set, stats = assemble(silver, gold, [g.text for g in held_out], args.dev_fraction,
+                                         args.gold_weight, frozenset(g.doc_id for g in held_out))
     print(f"data: {stats}")
+    if not train_set:
+        print("train_ner: no training paragraphs (every document is held out or unreadable)", file=sys.stderr)
+        return 2
     nlp, report = train(train_set, dev_set, epochs=args.epochs, seed=args.seed)
     report.data = stats
     save(nlp, args.out, report, card="")
@@ -130,7 +137,7 @@ def main(argv: list[str] | None = None) -> int:
         from scripts.evaluate import tables_rule
         from service.batch.evaluation import evaluate
 
-        evaluation = [evaluate(with_model, tables_rule()) for with_model in (False, True)]
+        evaluation = [evaluate(extractor, tables_rule()) for extractor in ("rules", "spacy")]
     card = model_card(args, report, evaluation, folder_size(args.out))
     (args.out / "MODEL_CARD.md").write_text(card, encoding="utf-8")
     print(card)

@@ -41,7 +41,8 @@ def test_training_a_tiny_set_gives_a_loadable_model(tmp_path):
     corpus.write_text("\n".join(lines) + "\n", encoding="utf-8")
     out = tmp_path / "model"
     proc = subprocess.run([sys.executable, str(ROOT / "scripts" / "train_ner.py"), "--corpus", str(corpus),
-                           "--out", str(out), "--epochs", "3", "--gold", str(tmp_path / "no-gold"), "--no-eval"],
+                           "--out", str(out), "--epochs", "3", "--gold", str(tmp_path / "no-gold"),
+                           "--figure-gold", str(tmp_path / "no-gold"), "--no-eval"],
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
     card = (out / "MODEL_CARD.md").read_text(encoding="utf-8")

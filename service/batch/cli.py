@@ -106,17 +106,21 @@ def annotate_command(
     workers: int | None = typer.Option(None, "--workers", min=1, help="Worker processes (default: CPU count)."),
     engine: EngineName = typer.Option(EngineName.local, "--engine", help="local: process pool; dask: Dask."),
     scheduler: str | None = typer.Option(None, "--scheduler", help="Dask scheduler address, tcp://HOST:PORT."),
+    extractor: str | None = typer.Option(None, "--extractor", help="Figure extractor: rules (default), spacy, "
+                                         "transformer or ensemble (the models must be trained)."),
     force: bool = typer.Option(False, "--force", help="Analyze again documents already done."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar and no table."),
 ) -> None:
     """Analyze many reports: one result JSON each, annotations.jsonl, summary.json (resumable)."""
     from service.batch.engines import EngineError
+    from service.batch.work import PipelineSpec
 
+    spec = PipelineSpec(options=(("extractor", extractor),) if extractor else ())
     console = Console(stderr=True)
     progress = None if quiet else RichProgress(console)
     try:
-        summary = annotate(paths, out, workers=workers, engine=engine.value, scheduler=scheduler, force=force,
-                           progress=progress)
+        summary = annotate(paths, out, workers=workers, engine=engine.value, scheduler=scheduler, spec=spec,
+                           force=force, progress=progress)
     except (InputError, EngineError) as error:
         _fail(str(error))
     except KeyboardInterrupt:

@@ -14,7 +14,7 @@ from itertools import islice
 from dask.distributed import Client, LocalCluster, WorkerPlugin, as_completed
 
 from service.batch.engines import IN_FLIGHT_PER_WORKER, EngineError, crashed
-from service.batch.work import Outcome, Task, analyze_task, warm_up
+from service.batch.work import DEFAULT_SPEC, Outcome, PipelineSpec, Task, analyze_task, warm_up
 
 
 class DaskEngine:
@@ -22,9 +22,9 @@ class DaskEngine:
 
     name = "dask"
 
-    def __init__(self, workers: int, stages: list[str] | None = None, scheduler: str | None = None):
+    def __init__(self, workers: int, spec: PipelineSpec = DEFAULT_SPEC, scheduler: str | None = None):
         self.workers = max(1, workers)
-        self.stages = stages
+        self.spec = spec
         self.scheduler = scheduler
         self._cluster = None
         self._client = None
@@ -40,7 +40,7 @@ class DaskEngine:
         except (OSError, TimeoutError) as error:
             self.__exit__()
             raise EngineError(f"cannot reach the Dask scheduler {self.scheduler}: {error}") from None
-        self._client.register_plugin(PipelineWarmUp(self.stages), name="nianbao-warm-up")
+        self._client.register_plugin(PipelineWarmUp(self.spec), name="nianbao-warm-up")
         return self
 
     def __exit__(self, *exc) -> None:
@@ -57,7 +57,7 @@ class DaskEngine:
         by_key: dict[str, Task] = {}
 
         def submit(task: Task):
-            future = self._client.submit(analyze_task, task, self.stages, pure=False)
+            future = self._client.submit(analyze_task, task, self.spec, pure=False)
             by_key[future.key] = task
             return future
 
@@ -68,7 +68,7 @@ class DaskEngine:
             try:
                 yield future.result()
             except Exception as error:  # a worker that died (KilledWorker) or a task that could not be sent
-                yield crashed(task, self.stages, f"dask: {type(error).__name__}: {error}".splitlines()[0])
+                yield crashed(task, self.spec, f"dask: {type(error).__name__}: {error}".splitlines()[0])
             future.release()
             for task in islice(tasks, window - len(by_key)):
                 pending.add(submit(task))
@@ -77,8 +77,8 @@ class DaskEngine:
 class PipelineWarmUp(WorkerPlugin):
     """Loads the pipeline once on every Dask worker, including workers that join later."""
 
-    def __init__(self, stages: list[str] | None):
-        self.stages = stages
+    def __init__(self, spec: PipelineSpec):
+        self.spec = spec
 
     def setup(self, worker) -> None:
-        warm_up(self.stages)
+        warm_up(self.spec)

@@ -14,7 +14,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 from concurrent.futures.process import BrokenProcessPool
 from itertools import islice
 
-from service.batch.work import Outcome, Task, analyze_task, pipeline_version, warm_up
+from service.batch.work import DEFAULT_SPEC, Outcome, PipelineSpec, Task, analyze_task, pipeline_version, warm_up
 
 IN_FLIGHT_PER_WORKER = 2
 
@@ -23,13 +23,13 @@ class EngineError(Exception):
     """The engine cannot start (e.g. the scheduler cannot be reached). One line for the user."""
 
 
-def crashed(task: Task, stages: list[str] | None, why: str) -> Outcome:
-    return Outcome(task.sha256, "error", pipeline_version(stages), 0.0, reason=why)
+def crashed(task: Task, spec: PipelineSpec, why: str) -> Outcome:
+    return Outcome(task.sha256, "error", pipeline_version(spec), 0.0, reason=why)
 
 
-def _init_local_worker(stages: list[str] | None) -> None:
+def _init_local_worker(spec: PipelineSpec) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle: it stops the run cleanly
-    warm_up(stages)
+    warm_up(spec)
 
 
 class LocalEngine:
@@ -37,9 +37,9 @@ class LocalEngine:
 
     name = "local"
 
-    def __init__(self, workers: int, stages: list[str] | None = None):
+    def __init__(self, workers: int, spec: PipelineSpec = DEFAULT_SPEC):
         self.workers = max(1, workers)
-        self.stages = stages
+        self.spec = spec
         self._pool: ProcessPoolExecutor | None = None
 
     def __enter__(self) -> LocalEngine:
@@ -52,13 +52,13 @@ class LocalEngine:
 
     def _new_pool(self) -> ProcessPoolExecutor:
         return ProcessPoolExecutor(max_workers=self.workers, mp_context=multiprocessing.get_context("spawn"),
-                                   initializer=_init_local_worker, initargs=(self.stages,))
+                                   initializer=_init_local_worker, initargs=(self.spec,))
 
     def map(self, tasks: Iterator[Task]) -> Iterator[Outcome]:
         window = self.workers * IN_FLIGHT_PER_WORKER
         in_flight: dict[Future, Task] = {}
         for task in islice(tasks, window):
-            in_flight[self._pool.submit(analyze_task, task, self.stages)] = task
+            in_flight[self._pool.submit(analyze_task, task, self.spec)] = task
         while in_flight:
             done, _ = wait(in_flight, return_when=FIRST_COMPLETED)
             broken = False
@@ -68,22 +68,22 @@ class LocalEngine:
                     yield future.result()
                 except BrokenProcessPool:
                     broken = True
-                    yield crashed(task, self.stages, "worker process died while analyzing this document")
+                    yield crashed(task, self.spec, "worker process died while analyzing this document")
             if broken:  # every task in flight was lost with the pool; restart it and go on with the rest
                 for task in in_flight.values():
-                    yield crashed(task, self.stages, "worker process died while analyzing another document")
+                    yield crashed(task, self.spec, "worker process died while analyzing another document")
                 in_flight.clear()
                 self._pool.shutdown(wait=False, cancel_futures=True)
                 self._pool = self._new_pool()
             for task in islice(tasks, window - len(in_flight)):
-                in_flight[self._pool.submit(analyze_task, task, self.stages)] = task
+                in_flight[self._pool.submit(analyze_task, task, self.spec)] = task
 
 
-def make_engine(name: str, workers: int, stages: list[str] | None = None, scheduler: str | None = None):
+def make_engine(name: str, workers: int, spec: PipelineSpec = DEFAULT_SPEC, scheduler: str | None = None):
     if name == "dask":
         from service.batch.dask_engine import DaskEngine
 
-        return DaskEngine(workers, stages, scheduler)
+        return DaskEngine(workers, spec, scheduler)
     if scheduler:
         raise EngineError("--scheduler needs --engine dask")
-    return LocalEngine(workers, stages)
+    return LocalEngine(workers, spec)

@@ -1,7 +1,7 @@
-"""Scores of the whole pipeline against corpora/gold/, for the rules alone and for rules + the trained NER.
+"""Scores of the whole pipeline against corpora/gold/, per figure extractor (rules alone; rules + the trained NER).
 
-* figures: span precision / recall / F1 over the hand-made figure gold (corpora/gold/figures/*.jsonl: a text and its
-  figure spans), counted twice: exact span, and exact span with the same value and unit;
+* figures: span precision / recall / F1 over the figures helper's hand-made gold (corpora/gold/figures/*.jsonl),
+  counted twice: exact span, and exact span with the same value and unit;
 * tables: cell accuracy against corpora/gold/tables/ (the tables helper's gold and scoring rule);
 * findings: precision / recall of (document, rule) pairs against corpora/gold/findings/ (see real.json there).
 
@@ -11,8 +11,7 @@ Reviewed gold (corpora/gold/reviewed/) trains the model, so it is not scored her
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,9 +20,10 @@ from service.batch.training import span_scores
 ROOT = Path(__file__).resolve().parents[2]
 GOLD = ROOT / "corpora" / "gold"
 SOURCE_DIRS = (ROOT / "corpora" / "real", ROOT / "corpora" / "seed")
+EXCERPTS = ROOT / "corpora" / "narrative" / "excerpts.jsonl"
 SCORED_RULE_PREFIXES = ("R", "X", "H")
 SCORED_SEVERITIES = ("error", "warning")
-MODEL_PIPES = ("figure_ner",)
+CONFIG_NAMES = {"rules": "rules", "spacy": "rules + model (spaCy NER)"}
 
 
 @dataclass(frozen=True)
@@ -41,43 +41,46 @@ class GoldText:
     figures: list[GoldFigure] = field(default_factory=list)
 
 
-def _span_fields(span: dict) -> GoldFigure:
-    start = span.get("start", span.get("start_offset", span.get("char_start")))
-    end = span.get("end", span.get("end_offset", span.get("char_end")))
+def _gold_figure(span: dict) -> GoldFigure:
     value = span.get("value")
-    return GoldFigure(int(start), int(end), float(value) if value is not None else None, span.get("unit"))
+    return GoldFigure(int(span["start"]), int(span["end"]), float(value) if value is not None else None,
+                      span.get("unit"))
+
+
+def _excerpts() -> dict[str, str]:
+    lines = EXCERPTS.read_text(encoding="utf-8").splitlines() if EXCERPTS.is_file() else []
+    return {row["id"]: row["text"] for row in map(json.loads, filter(str.strip, lines))}
+
+
+def gold_source_text(source: str, excerpts: dict[str, str]) -> tuple[str, str]:
+    """(doc id, text) of a figure gold entry: `excerpt:<id>` is the excerpt's own text; `corpus:<file>` the text
+    `service.ingest.ingest` makes of corpora/real/<file> (the figures helper's convention)."""
+    from service.ingest import ingest
+
+    kind, _, name = source.partition(":")
+    if kind == "excerpt":
+        return name, excerpts[name]
+    return Path(name).stem, ingest(_source(name).read_bytes(), name).text
 
 
 def figure_gold(folder: Path = GOLD / "figures") -> list[GoldText]:
-    """Every text with figure spans under the folder (JSON Lines; spans under `figures` or `spans`)."""
+    """The hand-made figure gold: JSON Lines of {"source", "figures": [{start, end, text, value, unit, …}]}."""
+    excerpts = _excerpts()
     texts = []
     for path in sorted(folder.glob("*.jsonl")) if folder.is_dir() else []:
-        for number, raw in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-            if not raw.strip():
-                continue
+        for raw in filter(str.strip, path.read_text(encoding="utf-8").splitlines()):
             row = json.loads(raw)
-            spans = row.get("figures", row.get("spans", []))
-            doc_id = str(row.get("doc_id") or row.get("id") or f"{path.stem}:{number}")
-            texts.append(GoldText(doc_id, row["text"], [_span_fields(s) for s in spans]))
+            doc_id, text = gold_source_text(row["source"], excerpts)
+            figures = [_gold_figure(f) for f in row["figures"]]
+            for f, span in zip(figures, row["figures"]):
+                if text[f.start:f.end] != span["text"]:
+                    raise ValueError(f"{row['source']}: gold {span['text']!r} at {f.start} no longer matches the text")
+            texts.append(GoldText(doc_id, text, figures))
     return texts
 
 
-@contextmanager
-def figure_pipeline(with_model: bool) -> Iterator:
-    """The figures stage's own (cached) spaCy pipeline, with or without the trained NER."""
-    from service.nlp.ner_component import add_trained_ner
-    from service.nlp.pipeline import get_nlp
-
-    nlp = get_nlp()
-    add_trained_ner(nlp)
-    models = [name for name in nlp.pipe_names if name in MODEL_PIPES]
-    if with_model and not models:
-        raise FileNotFoundError("no trained model in models/ner-figures; run scripts/train_ner.py")
-    if with_model:
-        yield nlp
-    else:
-        with nlp.select_pipes(disable=models):
-            yield nlp
+def _number(value) -> float | None:
+    return None if value is None else round(float(value), 6)
 
 
 def score_figures(nlp, gold: list[GoldText]) -> dict:
@@ -88,8 +91,8 @@ def score_figures(nlp, gold: list[GoldText]) -> dict:
         spans = list(doc.spans[FIGURES])
         exact_pred.append({(s.start_char, s.end_char) for s in spans})
         exact_gold.append({(f.start, f.end) for f in item.figures})
-        full_pred.append({(s.start_char, s.end_char, float(s._.value), s._.unit) for s in spans})
-        full_gold.append({(f.start, f.end, f.value, f.unit) for f in item.figures})
+        full_pred.append({(s.start_char, s.end_char, _number(s._.value), s._.unit) for s in spans})
+        full_gold.append({(f.start, f.end, _number(f.value), f.unit) for f in item.figures})
     return {"exact": span_scores(exact_pred, exact_gold), "value_unit": span_scores(full_pred, full_gold)}
 
 
@@ -100,10 +103,11 @@ def _source(name: str) -> Path:
     raise FileNotFoundError(name)
 
 
-def corpus_results(names: list[str]) -> dict:
+def corpus_results(names: list[str], extractor: str) -> dict:
     from service.pipeline import analyze_bytes
 
-    return {name: analyze_bytes(_source(name).read_bytes(), name) for name in names}
+    options = {"extractor": extractor}
+    return {name: analyze_bytes(_source(name).read_bytes(), name, options=options) for name in names}
 
 
 def score_tables(results: dict, cell_matches: Callable, folder: Path = GOLD / "tables") -> dict:
@@ -156,18 +160,20 @@ def table_gold_sources(folder: Path = GOLD / "tables") -> list[str]:
     return [json.loads(p.read_text(encoding="utf-8"))["source"] for p in sorted(folder.glob("*.json"))]
 
 
-def evaluate(with_model: bool, cell_matches: Callable) -> dict:
-    """One configuration's row of the table."""
+def evaluate(extractor: str, cell_matches: Callable) -> dict:
+    """One row of the table: the pipeline with this figure extractor (service/nlp/extractors.py)."""
+    from service.nlp.extractors import nlp_for
+
     gold_findings = findings_gold()
     names = sorted(set(table_gold_sources()) | set(gold_findings))
-    with figure_pipeline(with_model) as nlp:
-        figures = score_figures(nlp, figure_gold())
-        results = corpus_results(names)
+    gold_figures = figure_gold()
+    figures = score_figures(nlp_for(extractor), gold_figures)
+    results = corpus_results(names, extractor)
     return {
-        "config": "rules + model" if with_model else "rules",
+        "config": CONFIG_NAMES.get(extractor, extractor),
         "figures": figures,
         "tables": score_tables(results, cell_matches),
         "findings": score_findings(results, gold_findings),
-        "gold": {"figure_texts": len(figure_gold()), "figure_spans": sum(len(g.figures) for g in figure_gold()),
+        "gold": {"figure_texts": len(gold_figures), "figure_spans": sum(len(g.figures) for g in gold_figures),
                  "table_documents": len(table_gold_sources()), "finding_documents": len(gold_findings)},
     }

@@ -1,10 +1,11 @@
 """Label Studio: tasks with pre-annotations under `predictions`, and reviewed exports read back.
 
-Task shape (labelstud.io/guide/task_format, /guide/predictions): `{"data": {"text": …}, "predictions": [{"model_version":
-…, "result": [REGION, …, RELATION, …]}]}`. A region is `{"id", "from_name": "label", "to_name": "text", "type": "labels",
-"value": {"start", "end" (exclusive), "text", "labels": [LABEL]}}`; a relation is `{"type": "relation", "from_id",
-"to_id", "direction": "right", "labels": [NAME]}`. Each region also carries a per-region `textarea` result
-(`from_name: "norm"`) holding "VALUE UNIT", so reviewers can correct the normalized number as well as the span.
+Task shape (labelstud.io/guide/task_format, /guide/predictions): `{"data": {"text": …}, "predictions":
+[{"model_version": …, "result": [REGION, …, RELATION, …]}]}`. A region is `{"id", "from_name": "label", "to_name":
+"text", "type": "labels", "value": {"start", "end" (exclusive), "text", "labels": [LABEL]}}`; a relation is
+`{"type": "relation", "from_id", "to_id", "direction": "right", "labels": [NAME]}`. Each region also carries a
+per-region `textarea` result (`from_name: "norm"`) holding "VALUE UNIT", so reviewers can correct the normalized
+number as well as the span.
 """
 
 from __future__ import annotations

@@ -18,10 +18,13 @@ import hashlib
 import json
 import os
 import re
+import signal
+import threading
 import time
 import tomllib
 from collections import Counter
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from functools import lru_cache
 from pathlib import Path
@@ -30,7 +33,7 @@ from pydantic import BaseModel, Field
 
 from service.batch.engines import make_engine
 from service.batch.spans import label_for_kind
-from service.batch.work import Outcome, Status, Task, pipeline_version
+from service.batch.work import DEFAULT_SPEC, Outcome, PipelineSpec, Status, Task, pipeline_version
 
 MANIFEST = "manifest.jsonl"
 ANNOTATIONS = "annotations.jsonl"
@@ -157,6 +160,22 @@ def _safe_id(hint: str) -> str:
     return _UNSAFE.sub("_", hint).strip("._") or "document"
 
 
+@contextmanager
+def _interrupts_deferred() -> Iterator[None]:
+    """Hold a SIGINT that arrives inside the block until the block is done (main thread only)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    received: list = []
+    previous = signal.signal(signal.SIGINT, lambda *_: received.append(True))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        if received:
+            raise KeyboardInterrupt
+
+
 def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
@@ -167,6 +186,8 @@ class RunFolder:
     def __init__(self, out: Path):
         self.out = out
         (out / RESULTS).mkdir(parents=True, exist_ok=True)
+        for stale in (out / RESULTS).glob("*.tmp"):  # left by a machine that died mid-write
+            stale.unlink()
         self.records: dict[str, DocRecord] = {}
         manifest = out / MANIFEST
         if manifest.is_file():
@@ -196,16 +217,18 @@ class RunFolder:
         return self.out / RESULTS / f"{doc_id}.json"
 
     def record(self, record: DocRecord, result_json: str | None) -> None:
-        if result_json is not None:
-            target = self.result_path(record.doc_id)
-            tmp = target.with_suffix(".json.tmp")
-            tmp.write_text(result_json + "\n", encoding="utf-8")
-            os.replace(tmp, target)
-        with (self.out / MANIFEST).open("a", encoding="utf-8") as fh:
-            fh.write(record.model_dump_json() + "\n")
-            fh.flush()
-            os.fsync(fh.fileno())
-        self.records[record.sha256] = record
+        """Result file first, then its manifest line; Ctrl-C waits until both are written."""
+        with _interrupts_deferred():
+            if result_json is not None:
+                target = self.result_path(record.doc_id)
+                tmp = target.with_suffix(".json.tmp")
+                tmp.write_text(result_json + "\n", encoding="utf-8")
+                os.replace(tmp, target)
+            with (self.out / MANIFEST).open("a", encoding="utf-8") as fh:
+                fh.write(record.model_dump_json() + "\n")
+                fh.flush()
+                os.fsync(fh.fileno())
+            self.records[record.sha256] = record
 
     def ok_records(self) -> list[DocRecord]:
         return sorted((r for r in self.records.values() if r.status == "ok"), key=lambda r: r.doc_id)
@@ -274,7 +297,7 @@ def annotate(
     workers: int | None = None,
     engine: str = "local",
     scheduler: str | None = None,
-    stages: list[str] | None = None,
+    spec: PipelineSpec = DEFAULT_SPEC,
     force: bool = False,
     progress: ProgressSink | None = None,
     on_record: Callable[[DocRecord], None] | None = None,
@@ -283,11 +306,12 @@ def annotate(
     progress = progress or ProgressSink()
     workers = workers or os.cpu_count() or 1
     items = discover(paths)
+    _check_extractor(spec)
     folder = RunFolder(out)
-    version = pipeline_version(stages)
+    version = pipeline_version(spec)
     invocation = Invocation(engine=engine, workers=workers, inputs=len(items))
     todo = _plan(items, folder, version, force, invocation)
-    runner = make_engine(engine, workers, stages, scheduler)
+    runner = make_engine(engine, workers, spec, scheduler)
     with runner:
         began = time.perf_counter()
         progress.start(len(todo))
@@ -312,6 +336,19 @@ def annotate(
             summary = folder.summary(version, invocation)
             folder.write_summary(summary)
     return summary
+
+
+def _check_extractor(spec: PipelineSpec) -> None:
+    """An extractor whose model is missing fails here, once, not in every worker on every document."""
+    extractor = dict(spec.options).get("extractor")
+    if extractor is None:
+        return
+    from service.nlp.extractors import ExtractorUnavailable, nlp_for
+
+    try:
+        nlp_for(extractor)
+    except ExtractorUnavailable as error:
+        raise InputError(str(error)) from None
 
 
 def _plan(items, folder: RunFolder, version: str, force: bool, invocation: Invocation) -> dict:

@@ -101,24 +101,28 @@ def _dev_bucket(text: str, fraction: float) -> bool:
     return digest / 0xFFFFFFFF < fraction
 
 
-def assemble(silver: list[Passage], gold: list[Passage], holdout_texts: list[str], dev_fraction: float = 0.15,
-             gold_weight: int = 3) -> tuple[list[Passage], list[Passage], dict]:
-    """Paragraph-level train and dev sets; gold paragraphs replace equal silver ones; held-out texts are left out."""
+def assemble(
+    silver: list[Passage], gold: list[Passage], holdout_texts: list[str], dev_fraction: float = 0.15,
+    gold_weight: int = 3, holdout_ids: frozenset[str] = frozenset(),
+) -> tuple[list[Passage], list[Passage], dict]:
+    """Paragraph-level train and dev sets; gold paragraphs replace equal silver ones; held-out documents (by id) and
+    paragraphs that are part of a held-out text are left out."""
     gold_paras = [p for g in gold for p in paragraphs(g)]
     gold_texts = {p.text for p in gold_paras}
     held = [t for t in holdout_texts if t]
     train, dev, dropped = [], [], 0
     seen: set[str] = set()
-    for para in (p for s in silver for p in paragraphs(s)):
+    for para in (p for s in silver if s.doc_id not in holdout_ids for p in paragraphs(s)):
         if para.text in gold_texts or para.text in seen or any(para.text in t for t in held):
             dropped += 1
             continue
         seen.add(para.text)
         (dev if _dev_bucket(para.text, dev_fraction) else train).append(para)
-    gold_paras = [p for p in gold_paras if not any(p.text in t for t in held)]
+    gold_paras = [p for p in gold_paras if p.doc_id not in holdout_ids and not any(p.text in t for t in held)]
     train += gold_paras * gold_weight
     stats = {
         "silver_documents": len(silver), "gold_documents": len(gold),
+        "held_out_documents": sum(s.doc_id in holdout_ids for s in silver),
         "train_paragraphs": len(train), "dev_paragraphs": len(dev), "gold_paragraphs": len(gold_paras),
         "gold_weight": gold_weight, "left_out_paragraphs": dropped,
         "train_spans": sum(len(p.spans) for p in train), "dev_spans": sum(len(p.spans) for p in dev),

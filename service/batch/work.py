@@ -11,6 +11,7 @@ import json
 import time
 from collections import Counter
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Literal
 
 from service import __version__
@@ -42,19 +43,42 @@ class Outcome:
     severities: dict[str, int] = field(default_factory=dict)
 
 
-def pipeline_version(stages: list[str] | None = None) -> str:
-    """The package version, plus a short hash of what else changes the output: the stage list and the NER model."""
-    from service.nlp.ner_component import model_fingerprint
+@dataclass(frozen=True)
+class PipelineSpec:
+    """Which pipeline a run uses: the stage list (None: the default) and `analyze_bytes` options (e.g. extractor)."""
 
-    extras = {"stages": stages, "model": model_fingerprint()}
-    if extras == {"stages": None, "model": None}:
+    stages: tuple[str, ...] | None = None
+    options: tuple[tuple[str, str], ...] = ()
+
+    def kwargs(self) -> dict:
+        return {"stages": list(self.stages) if self.stages else None, "options": dict(self.options)}
+
+
+DEFAULT_SPEC = PipelineSpec()
+_MODELS = Path(__file__).resolve().parents[2] / "models"
+
+
+def _models_digest() -> str:
+    """Content hash of the model folders' small JSON files (config, meta, vocabulary sizes), not of the weights."""
+    digest = hashlib.sha256()
+    for path in sorted(_MODELS.rglob("*.json")) if _MODELS.is_dir() else []:
+        digest.update(str(path.relative_to(_MODELS)).encode() + path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
+def pipeline_version(spec: PipelineSpec = DEFAULT_SPEC) -> str:
+    """The package version, plus a short hash of what else changes the output: stages, options, and the installed
+    models when an extractor other than the rules is chosen."""
+    if spec == DEFAULT_SPEC:
         return __version__
-    digest = hashlib.sha256(json.dumps(extras, sort_keys=True).encode()).hexdigest()[:10]
-    return f"{__version__}+{digest}"
+    extras = {"stages": spec.stages, "options": spec.options}
+    if dict(spec.options).get("extractor", "rules") != "rules":
+        extras["models"] = _models_digest()
+    return f"{__version__}+{hashlib.sha256(json.dumps(extras, sort_keys=True).encode()).hexdigest()[:10]}"
 
 
-def warm_up(stages: list[str] | None = None) -> None:
-    """Load everything the pipeline loads lazily (lexicons, spaCy, jieba, the model) once per worker process."""
+def warm_up(spec: PipelineSpec = DEFAULT_SPEC) -> None:
+    """Load everything the pipeline loads lazily (lexicons, spaCy, jieba, models) once per worker process."""
     import logging
 
     import jieba
@@ -62,18 +86,18 @@ def warm_up(stages: list[str] | None = None) -> None:
     from service.pipeline import analyze_bytes
 
     jieba.setLogLevel(logging.WARNING)  # its "Building prefix dict" lines would tear through the progress bar
-    analyze_bytes(_WARM_UP_TEXT.encode("utf-8"), "warm-up.txt", stages=stages)
+    analyze_bytes(_WARM_UP_TEXT.encode("utf-8"), "warm-up.txt", **spec.kwargs())
 
 
-def analyze_task(task: Task, stages: list[str] | None = None) -> Outcome:
+def analyze_task(task: Task, spec: PipelineSpec = DEFAULT_SPEC) -> Outcome:
     from service.batch.spans import label_for_kind
     from service.ingest import IngestError
     from service.pipeline import analyze_bytes
 
-    version = pipeline_version(stages)
+    version = pipeline_version(spec)
     began = time.perf_counter()
     try:
-        result = analyze_bytes(task.data, task.source_name, stages=stages)
+        result = analyze_bytes(task.data, task.source_name, **spec.kwargs())
     except IngestError as error:
         return Outcome(task.sha256, "failed", version, time.perf_counter() - began, reason=str(error))
     except Exception as error:  # one broken document must not stop a run of thousands

@@ -3,14 +3,13 @@
 The model is a spaCy `ner` trained on the figures tokenizer (jieba + number-grammar boundaries), label `FIGURE`.
 `add_trained_ner(nlp)` sources it into a figures pipeline right after `figure_rules`; its entities land in
 `doc.ents`, where `figure_merge` takes model spans first and keeps the rule spans nothing overlaps (the rules stay
-the backstop, and every model span gets its value, unit and kind from the number grammar). Nothing is downloaded:
-without a model folder the pipeline is the rules alone.
+the backstop, and every model span gets its value, unit and kind from the number grammar). The figures stage uses
+it when the `spacy` (or `ensemble`) extractor is chosen (service/nlp/extractors.py). Nothing is downloaded: without
+a model folder that extractor is unavailable.
 """
 
 from __future__ import annotations
 
-import json
-import os
 from functools import lru_cache
 from pathlib import Path
 
@@ -21,8 +20,6 @@ NER_PIPE = "figure_ner"
 FIGURE_LABEL = "FIGURE"
 MODEL_DIR = Path(__file__).resolve().parents[2] / "models" / "ner-figures"
 TOKENIZER_CONFIG = {"nlp": {"tokenizer": {"@tokenizers": "nianbao.figure_tokenizer.v1"}}}
-DISABLE_ENV = "NIANBAO_NO_NER"
-"""Set to 1 to run the rules alone even where a model is installed (evaluation, comparisons)."""
 
 
 def blank_zh() -> Language:
@@ -33,18 +30,7 @@ def blank_zh() -> Language:
 
 
 def model_dir() -> Path | None:
-    if os.environ.get(DISABLE_ENV) == "1":
-        return None
     return MODEL_DIR if (MODEL_DIR / "meta.json").is_file() else None
-
-
-def model_fingerprint() -> str | None:
-    """Which model is installed (part of the pipeline version batch runs resume by); None without one."""
-    path = model_dir()
-    if path is None:
-        return None
-    meta = json.loads((path / "meta.json").read_text(encoding="utf-8"))
-    return f"{meta.get('name', 'ner')}-{meta.get('nianbao', {}).get('fingerprint', meta.get('version', '0'))}"
 
 
 @lru_cache(maxsize=4)
