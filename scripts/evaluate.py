@@ -22,6 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from service.batch.evaluation import evaluate  # noqa: E402
+from service.nlp.extractors import ExtractorUnavailable  # noqa: E402
 from service.nlp.ner_component import model_dir  # noqa: E402
 
 
@@ -63,7 +64,11 @@ def main() -> int:
     args = parser.parse_args()
     cell_matches = tables_rule()
     extractors = args.extractors or (["rules", "spacy"] if model_dir() else ["rules"])
-    rows = [evaluate(extractor, cell_matches) for extractor in extractors]
+    try:
+        rows = [evaluate(extractor, cell_matches) for extractor in extractors]
+    except ExtractorUnavailable as error:
+        print(f"evaluate: {error}", file=sys.stderr)
+        return 2
     print(json.dumps(rows, ensure_ascii=False, indent=1) if args.json else markdown(rows))
     return 0
 

@@ -55,16 +55,15 @@ class InputItem(BaseModel):
     source_name: str
     doc_id_hint: str
     path: str
-    line: int | None = None
+    offset: int | None = None
+    """Byte offset of the line, for a line of a .jsonl file."""
 
     def read(self) -> bytes:
-        if self.line is None:
+        if self.offset is None:
             return Path(self.path).read_bytes()
-        with open(self.path, encoding="utf-8") as fh:
-            for number, raw in enumerate(fh, start=1):
-                if number == self.line:
-                    return json.loads(raw)[_settings()["jsonl"]["text_field"]].encode("utf-8")
-        raise FileNotFoundError(f"{self.origin}: line is gone")
+        with open(self.path, "rb") as fh:
+            fh.seek(self.offset)
+            return json.loads(fh.readline())[_settings()["jsonl"]["text_field"]].encode("utf-8")
 
 
 class DocRecord(BaseModel):
@@ -138,8 +137,10 @@ def _file_item(path: Path) -> InputItem:
 def _jsonl_items(path: Path) -> list[InputItem]:
     fields = _settings()["jsonl"]
     items = []
-    with path.open(encoding="utf-8") as fh:
+    offset = 0
+    with path.open("rb") as fh:
         for number, raw in enumerate(fh, start=1):
+            start, offset = offset, offset + len(raw)
             if not raw.strip():
                 continue
             try:
@@ -149,7 +150,7 @@ def _jsonl_items(path: Path) -> list[InputItem]:
             except (ValueError, KeyError, AttributeError):
                 raise InputError(f"{path}:{number}: not a JSON object with a \"{fields['text_field']}\" field")
             items.append(InputItem(origin=f"{path}#{number}", source_name=f"{name}.txt", doc_id_hint=name,
-                                   path=str(path), line=number))
+                                   path=str(path), offset=start))
     return items
 
 
