@@ -66,6 +66,22 @@ def test_report_page(client, seed_doc):
         assert finding["message_zh"].split("“")[0][:20] in page
 
 
+def test_report_links_to_downloads(client, seed_doc):
+    page = client.get(f"/v1/documents/{seed_doc['id']}/report").text
+    for suffix in ("/export.xlsx", "/export.csv", "/original"):
+        href = f"/v1/documents/{seed_doc['id']}{suffix}"
+        assert f'href="{href}"' in page and client.get(href).status_code == 200
+
+
+def test_agency_and_year_given_at_upload_win(client):
+    data = SEED.read_bytes() + "\n（上传时注明机关与年度的副本）\n".encode()
+    response = upload(client, data, "hinted.txt", agency="苏州市姑苏区某测试局", year=2021)
+    doc = wait_until_finished(client, response.json()["id"])
+    assert doc["result"]["document"]["agency"] == "苏州市姑苏区某测试局" and doc["result"]["document"]["year"] == 2021
+    listed = client.get("/v1/documents", params={"agency": "某测试局", "year": 2021}).json()
+    assert [item["id"] for item in listed["items"]] == [doc["id"]]
+
+
 def test_csv_export(client, seed_doc):
     response = client.get(f"/v1/documents/{seed_doc['id']}/export.csv")
     assert response.status_code == 200 and "attachment" in response.headers["content-disposition"]

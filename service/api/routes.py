@@ -143,7 +143,10 @@ def _media_type(data: bytes) -> str:
 @router.get("/v1/documents/{doc_id}/report", tags=["exports"], response_class=HTMLResponse)
 async def get_report(request: Request, doc_id: str) -> HTMLResponse:
     _, result = await _finished(request, doc_id)
-    return HTMLResponse(await run_in_threadpool(render_report_html, result))
+    base = f"/v1/documents/{doc_id}"
+    links = {"XLSX 工作簿": f"{base}/export.xlsx", "CSV 表格": f"{base}/export.csv", "JSON 结果": base,
+             "原始文件": f"{base}/original"}
+    return HTMLResponse(await run_in_threadpool(render_report_html, result, links))
 
 
 @router.get("/v1/documents/{doc_id}/export.csv", tags=["exports"], response_class=Response)
