@@ -10,7 +10,6 @@ from tests.conftest import REAL, SEED
 DOCUMENTS = [
     REAL / "jiangsu_huaian_hongze_district_2023.pdf",
     REAL / "jiangsu_huaian_hongze_district_2024.pdf",
-    REAL / "jiangsu_huaian_city_2024.pdf",
     REAL / "fujian_pingtan_zone_2021.txt",
     REAL / "fujian_pingtan_zone_2022.txt",
     SEED,
@@ -41,7 +40,7 @@ def test_killed_server_finishes_everything_once_after_restart(tmp_path):
             assert sorted(item["id"] for item in listing["items"]) == sorted(ids)
             assert len({item["sha256"] for item in listing["items"]}) == len(DOCUMENTS)
             assert finished[interrupted]["attempts"] == 2, "the interrupted document was claimed again"
-            assert client.get("/healthz").json()["queue"] == {"queued": 0, "processing": 0, "done": 6, "failed": 0}
+            assert client.get("/healthz").json()["queue"] == {"queued": 0, "processing": 0, "done": len(DOCUMENTS), "failed": 0}
             hongze_2024 = finished[ids[1]]
             r8 = [f for f in hongze_2024["result"]["findings"] if f["rule"] == "R8"]
             assert len(r8) == 1, "one cross-year result, however often the documents were processed"

@@ -6,8 +6,6 @@ from __future__ import annotations
 import csv
 import io
 import re
-import subprocess
-import sys
 from html.parser import HTMLParser
 
 import pytest
@@ -17,7 +15,7 @@ from service.findings import SEVERITY_ORDER
 from service.pipeline import analyze_bytes
 from service.report import export_csv, export_xlsx, render_report_html
 from tests.api_support import Browser, upload, wait_until_finished
-from tests.conftest import REAL, ROOT, SEED
+from tests.conftest import REAL, SEED
 
 
 @pytest.fixture(scope="module")
@@ -107,24 +105,27 @@ def test_xlsx_shades_failing_rows(inconsistent_result):
     assert shaded and all(c.fill.fgColor.rgb.endswith("FDE7E7") for c in shaded[0])
 
 
-@pytest.mark.parametrize("fmt", ["html", "csv", "xlsx", "json"])
-def test_cli_extract_formats(tmp_path, fmt, seed_result):
-    out = tmp_path / f"seed.{fmt}"
-    done = subprocess.run([sys.executable, "-m", "service.cli", "extract", str(SEED), "--format", fmt, "-o", str(out)],
-                          cwd=ROOT, capture_output=True, text=True, timeout=120)
-    assert done.returncode == 0, done.stderr
-    data = out.read_bytes()
-    if fmt == "html":
-        assert data.decode().count('<mark class="fig') == len(seed_result.figures)
-    elif fmt == "csv":
-        assert data.startswith("\ufeffsheet,".encode())
-    elif fmt == "xlsx":
-        assert load_workbook(io.BytesIO(data)).sheetnames == ["document", "figures", "cells", "findings"]
-    else:
-        assert b'"schema_version"' in data
-    bad = subprocess.run([sys.executable, "-m", "service.cli", "extract", str(SEED), "--format", "pdf"], cwd=ROOT,
-                         capture_output=True, text=True, timeout=120)
-    assert bad.returncode == 2 and bad.stderr.count("\n") == 1 and "--format" in bad.stderr
+def test_cli_extract_formats(tmp_path, seed_result):
+    from typer.testing import CliRunner
+
+    from service.cli import app
+
+    runner = CliRunner()
+    for fmt in ("html", "csv", "xlsx", "json"):
+        out = tmp_path / f"seed.{fmt}"
+        done = runner.invoke(app, ["extract", str(SEED), "--format", fmt, "-o", str(out)])
+        assert done.exit_code == 0, done.output
+        data = out.read_bytes()
+        if fmt == "html":
+            assert data.decode().count('<mark class="fig') == len(seed_result.figures)
+        elif fmt == "csv":
+            assert data.startswith("\ufeffsheet,".encode())
+        elif fmt == "xlsx":
+            assert load_workbook(io.BytesIO(data)).sheetnames == ["document", "figures", "cells", "findings"]
+        else:
+            assert b'"schema_version"' in data
+    bad = runner.invoke(app, ["extract", str(SEED), "--format", "pdf"])
+    assert bad.exit_code == 2 and bad.stderr.count("\n") == 1 and "--format" in bad.stderr
 
 
 def test_report_page_in_chromium(api_server, tmp_path):
