@@ -178,14 +178,23 @@ def _cli(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "service.cli", *args], capture_output=True, text=True, timeout=120)
 
 
+def _in_process(*args: str):
+    """The same typer app, invoked in this process (the exports need no process of their own)."""
+    from typer.testing import CliRunner
+
+    from service.cli import app
+
+    return CliRunner().invoke(app, list(args))
+
+
 def test_cli_exports_a_run_and_imports_the_review_as_gold(tmp_path):
     run = tmp_path / "run"
     annotate([SEED], run, workers=1)
     outputs = {"labelstudio": tmp_path / "tasks.json", "doccano": tmp_path / "d.jsonl",
                "docbin": tmp_path / "train.spacy"}
     for fmt, out in outputs.items():
-        proc = _cli("export", str(run), "--format", fmt, "--out", str(out))
-        assert proc.returncode == 0, proc.stderr
+        outcome = _in_process("export", str(run), "--format", fmt, "--out", str(out))
+        assert outcome.exit_code == 0, outcome.output
     tasks = json.loads(outputs["labelstudio"].read_text(encoding="utf-8"))
     assert len(tasks) == 1 and len(tasks[0]["predictions"][0]["result"]) > 5
     assert (tmp_path / "tasks.labeling-config.xml").is_file()
@@ -193,8 +202,9 @@ def test_cli_exports_a_run_and_imports_the_review_as_gold(tmp_path):
     reviewed = tmp_path / "reviewed.json"
     reviewed.write_text(json.dumps([_as_reviewed(t) for t in tasks], ensure_ascii=False), encoding="utf-8")
     for tool, source in (("labelstudio", reviewed), ("doccano", outputs["doccano"])):
-        proc = _cli("gold", "import", str(source), "--from", tool, "--name", tool, "--gold-dir", str(tmp_path / "g"))
-        assert proc.returncode == 0, proc.stderr
+        outcome = _in_process("gold", "import", str(source), "--from", tool, "--name", tool,
+                              "--gold-dir", str(tmp_path / "g"))
+        assert outcome.exit_code == 0, outcome.output
     [from_ls] = read_gold(tmp_path / "g" / "labelstudio.jsonl")
     [from_doccano] = read_gold(tmp_path / "g" / "doccano.jsonl")
     assert from_ls.span_keys() == from_doccano.span_keys()
