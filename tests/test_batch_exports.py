@@ -197,7 +197,8 @@ def test_cli_exports_a_run_and_imports_the_review_as_gold(tmp_path):
         assert outcome.exit_code == 0, outcome.output
     [result_file] = (run / "results").glob("*.json")
     single = _in_process("export", str(result_file), "--format", "doccano", "--out", str(tmp_path / "one.jsonl"))
-    assert single.exit_code == 0 and (tmp_path / "one.jsonl").read_text("utf-8") == outputs["doccano"].read_text("utf-8")
+    assert single.exit_code == 0
+    assert (tmp_path / "one.jsonl").read_text("utf-8") == outputs["doccano"].read_text("utf-8")
     tasks = json.loads(outputs["labelstudio"].read_text(encoding="utf-8"))
     assert len(tasks) == 1 and len(tasks[0]["predictions"][0]["result"]) > 5
     assert (tmp_path / "tasks.labeling-config.xml").is_file()
