@@ -27,7 +27,14 @@ from service.batch.evaluation import GOLD, figure_gold  # noqa: E402
 from service.batch.gold import REVIEWED_DIR, reviewed_gold  # noqa: E402
 from service.batch.run import discover  # noqa: E402
 from service.batch.training import (  # noqa: E402
-    NER_CONFIG, Passage, TrainingReport, assemble, gold_passage, save, silver_passage, train,
+    NER_CONFIG,
+    Passage,
+    TrainingReport,
+    assemble,
+    gold_passage,
+    save,
+    silver_passage,
+    train,
 )
 from service.ingest import IngestError, ingest  # noqa: E402
 from service.nlp.ner_component import MODEL_DIR  # noqa: E402
