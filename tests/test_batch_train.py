@@ -35,16 +35,24 @@ def test_gold_replaces_silver_and_held_out_texts_never_train():
     assert stats["gold_paragraphs"] == 1
 
 
+def _train(corpus, out, tmp_path, epochs: int = 3) -> None:
+    proc = subprocess.run([sys.executable, str(ROOT / "scripts" / "train_ner.py"), "--corpus", str(corpus),
+                           "--out", str(out), "--epochs", str(epochs), "--gold", str(tmp_path / "no-gold"),
+                           "--figure-gold", str(tmp_path / "no-gold"), "--no-eval"],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+
+
+def _fingerprint(out) -> str:
+    return json.loads((out / "meta.json").read_text(encoding="utf-8"))["nianbao"]["fingerprint"]
+
+
 def test_training_a_tiny_set_gives_a_loadable_model(tmp_path):
     lines = (CORPORA / "narrative" / "excerpts.jsonl").read_text(encoding="utf-8").splitlines()[:FIXTURE_DOCS]
     corpus = tmp_path / "tiny.jsonl"
     corpus.write_text("\n".join(lines) + "\n", encoding="utf-8")
     out = tmp_path / "model"
-    proc = subprocess.run([sys.executable, str(ROOT / "scripts" / "train_ner.py"), "--corpus", str(corpus),
-                           "--out", str(out), "--epochs", "3", "--gold", str(tmp_path / "no-gold"),
-                           "--figure-gold", str(tmp_path / "no-gold"), "--no-eval"],
-                          capture_output=True, text=True, timeout=120)
-    assert proc.returncode == 0, proc.stderr
+    _train(corpus, out, tmp_path)
     card = (out / "MODEL_CARD.md").read_text(encoding="utf-8")
     assert "seed 0" in card and "## Data" in card and "## Scores" in card
     meta = json.loads((out / "meta.json").read_text(encoding="utf-8"))
@@ -63,3 +71,12 @@ def test_training_a_tiny_set_gives_a_loadable_model(tmp_path):
     assert add_trained_ner(nlp, out) and nlp.pipe_names.index(NER_PIPE) == nlp.pipe_names.index("figure_rules") + 1
     merged = nlp("全年共收到政府信息公开申请75件，办结70件。")
     assert [s.text for s in merged.spans[FIGURES]] == ["75件", "70件"]
+
+
+def test_training_is_reproducible(tmp_path):
+    lines = (CORPORA / "narrative" / "excerpts.jsonl").read_text(encoding="utf-8").splitlines()[:3]
+    corpus = tmp_path / "tiny.jsonl"
+    corpus.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    _train(corpus, tmp_path / "one", tmp_path, epochs=2)
+    _train(corpus, tmp_path / "two", tmp_path, epochs=2)
+    assert _fingerprint(tmp_path / "one") == _fingerprint(tmp_path / "two")
