@@ -29,7 +29,11 @@ def free_port() -> int:
 class ApiServer:
     """One server process (its own process group, so a kill takes its worker processes with it)."""
 
-    def __init__(self, data_dir: Path, **env: str):
+    SERVICE_MODULE = ["-m", "service.api"]
+    CLI_SERVE = ["-m", "service.cli", "serve"]
+
+    def __init__(self, data_dir: Path, command: list[str] | None = None, **env: str):
+        self.command = command or self.SERVICE_MODULE
         self.data_dir = data_dir
         inherited = {k: v for k, v in os.environ.items() if not k.startswith("NIANBAO_")}
         self.env = inherited | {"NIANBAO_DATA_DIR": str(data_dir), "NIANBAO_WORKERS": "2"} | env
@@ -46,7 +50,7 @@ class ApiServer:
         self.port = free_port()
         log = self.log.open("ab")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "service.api", "--port", str(self.port), "--log-level", "warning"],
+            [sys.executable, *self.command, "--port", str(self.port), "--log-level", "warning"],
             cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
         )
         deadline = time.monotonic() + timeout

@@ -49,7 +49,9 @@ def test_killed_server_finishes_everything_once_after_restart(tmp_path):
 
 
 def test_api_keys(tmp_path):
-    server = ApiServer(tmp_path / "data", NIANBAO_WORKERS="1", NIANBAO_API_KEY="key-one, key-two").start()
+    """Started the way users start it: `nianbao serve`."""
+    server = ApiServer(tmp_path / "data", ApiServer.CLI_SERVE, NIANBAO_WORKERS="1",
+                       NIANBAO_API_KEY="key-one, key-two").start()
     try:
         with server.client() as anonymous:
             assert anonymous.get("/healthz").status_code == 200

@@ -132,6 +132,31 @@ def test_results_are_recorded_once(store):
     assert store.delete(doc.id) and not store.blobs.exists(doc.sha256) and store.get(doc.id) is None
 
 
+def test_cli_reprocess_reruns_stale_results(tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    from service import __version__
+    from service.cli import app
+
+    monkeypatch.setenv("NIANBAO_DATA_DIR", str(tmp_path))
+    monkeypatch.delenv("NIANBAO_DATABASE_URL", raising=False)
+    store = Store(StoreSettings.from_env())
+    store.migrate()
+    data = SEED.read_bytes()
+    doc = store.add(data, SEED.name)[0]
+    store.claim_next()
+    record_result(store, Outcome(doc.id, result_json=analyze_bytes(data, SEED.name).to_json(indent=None)))
+    with store.engine.begin() as connection:
+        connection.execute(text("UPDATE documents SET pipeline_version = '0.0.1'"))
+    runner = CliRunner()
+    done = runner.invoke(app, ["reprocess"])
+    assert done.exit_code == 0 and f"{doc.id} {SEED.name}: done" in done.output, done.output
+    row = store.get(doc.id)
+    assert row.status == "done" and row.pipeline_version == __version__ and row.attempts == 1
+    assert "nothing to reprocess" in runner.invoke(app, ["reprocess"]).output
+    store.close()
+
+
 def test_agency_names_match_after_normalization():
     assert same_agency(agency_key("淮安市洪泽区人民政府"), agency_key("洪泽区人民政府"))
     assert same_agency(agency_key("江苏省淮安市洪泽区政府"), agency_key("洪泽区人民政府 "))
