@@ -15,7 +15,7 @@ from service.findings import Finding, cell_evidence
 from service.pipeline import Analysis
 from service.result import TableResult
 from service.tables.identities import CellRef, Identity, identities_for, residual
-from service.tables.labels import vocabulary
+from service.tables.labels import cell_zh, row_zh, vocabulary
 
 RULE_ORDER = ("R1", "R2", "R3", "R10", "R11", "R12")
 MAX_SINGLE_CELL_ROUNDS = 20
@@ -129,8 +129,8 @@ def _finding(table_key: str, table: TableResult, d: Diagnosis) -> Finding:
         others = {ref for f in d.failures for ref in f.identity.cells} - {d.cell}
         return Finding(
             rule=d.rule, severity="error",
-            message_zh=f"{name} {row}/{col} 单元格为 {d.actual}，但 {'、'.join(rules)} 都要求它是 {d.expected}："
-                       f"这一个单元格就能解释全部不平衡。",
+            message_zh=f"{name}{cell_zh(table_key, row, col)}为 {d.actual}，但 {'、'.join(rules)} 都要求它是 "
+                       f"{d.expected}：这一个单元格就能解释全部不平衡。",
             message_en=f"{table_key}.{row}.{col} is {d.actual} but {', '.join(rules)} all need {d.expected}; this "
                        f"one cell explains every broken identity",
             expected=d.expected, actual=d.actual,
@@ -144,7 +144,7 @@ def _finding(table_key: str, table: TableResult, d: Diagnosis) -> Finding:
     right = sum(values[ref] for ref in identity.right)
     return Finding(
         rule=identity.rule, severity="error",
-        message_zh=f"{name}不平衡：{identity.label_zh}，左边为 {left}，右边为 {right}。",
+        message_zh=f"{name}不平衡：{identity.label_zh}，等式左边为 {left}，右边为 {right}。",
         message_en=f"{table_key} does not add up: {identity.label_en}; left side {left}, right side {right}",
         expected=right, actual=left,
         evidence=[_evidence(table_key, table, ref) for ref in identity.cells],
@@ -216,7 +216,7 @@ def _domain(analysis: Analysis, table_key: str, rule_id: str, severity: str) -> 
             want_zh, want_en = ("非负数", "non-negative number") if col in decimal else ("非负整数", "whole number ≥ 0")
             yield Finding(
                 rule=rule_id, severity=severity,
-                message_zh=f"{vocabulary()[table_key].name} {row}/{col} 单元格为 {cell.raw}，应为{want_zh}。",
+                message_zh=f"{vocabulary()[table_key].name}{cell_zh(table_key, row, col)}为 {cell.raw}，应为{want_zh}。",
                 message_en=f"{table_key}.{row}.{col} is {cell.raw!r}; it should be a {want_en}",
                 actual=cell.value, evidence=[cell_evidence(table_key, row, col, cell.page)],
             )
@@ -250,7 +250,8 @@ def check_h2(analysis: Analysis) -> Iterable[Finding]:
             continue
         yield Finding(
             rule="H2", severity="warning",
-            message_zh=f"{vocabulary()['active_disclosure'].name} {row}：本年新公开数量 {new.value} 大于对外公开总数量 {total.value}。",
+            message_zh=f"{vocabulary()['active_disclosure'].name}“{row_zh('active_disclosure', row)}”：本年新公开数量 "
+                       f"{new.value} 大于对外公开总数量 {total.value}。",
             message_en=f"active_disclosure.{row}: published this year ({new.value}) exceeds the total published "
                        f"({total.value})",
             expected=f"<= {total.value}", actual=new.value,
@@ -269,7 +270,7 @@ def check_blanks(analysis: Analysis) -> Iterable[Finding]:
                   if cell.status in ("blank", "dash")]
         if not blanks:
             continue
-        listed = "、".join(f"{row}/{col}" for row, col, _ in blanks)
+        listed = "、".join(cell_zh(table_key, row, col) for row, col, _ in blanks)
         yield Finding(
             rule="D7", severity="info",
             message_zh=f"{vocabulary()[table_key].name}有 {len(blanks)} 个单元格为空白（或“—”），核算时按 0 计：{listed}。"

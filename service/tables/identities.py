@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from service.tables.labels import col_zh, row_zh
+
 CellRef = tuple[str, str]
 """(row key, column key)"""
 
@@ -51,19 +53,19 @@ def request_identities(template: str) -> list[Identity]:
     for col in REQUEST_COLUMNS:
         identities.append(Identity(
             "R1", (("total", col), ("carried_forward", col)), (("new_received", col), ("carried_over", col)),
-            f"{col} 列：（七）总计 + 结转下年度 = 本年新收 + 上年结转",
+            f"“{col_zh(col)}”列：（七）总计 + 结转下年度 = 本年新收 + 上年结转",
             f"column {col}: total + carried forward = new received + carried over",
         ))
     for col in REQUEST_COLUMNS:
         identities.append(Identity(
             "R2", (("total", col),), tuple((row, col) for row in outcome_rows(template)),
-            f"{col} 列：（七）总计 = 各项办理结果之和",
+            f"“{col_zh(col)}”列：（七）总计 = 各项办理结果之和",
             f"column {col}: total = sum of the outcome rows",
         ))
     for row in ("new_received", "carried_over", *outcome_rows(template), "total", "carried_forward"):
         identities.append(Identity(
             "R3", ((row, "total"),), tuple((row, col) for col in APPLICANT_COLUMNS),
-            f"{row} 行：总计 = 自然人 + 各类法人或其他组织",
+            f"“{row_zh('requests', row)}”行：总计 = 自然人 + 各类法人或其他组织",
             f"row {row}: total = natural persons + the five kinds of organisation",
         ))
     return identities
@@ -73,7 +75,7 @@ def review_identities() -> list[Identity]:
     return [
         Identity(
             REVIEW_RULES[row], ((row, "total"),), tuple((row, col) for col in REVIEW_COLUMNS[:-1]),
-            f"{row}：总计 = 结果维持 + 结果纠正 + 其他结果 + 尚未审结",
+            f"{row_zh('review_litigation', row)}：总计 = 结果维持 + 结果纠正 + 其他结果 + 尚未审结",
             f"{row}: total = upheld + corrected + other + pending",
         )
         for row in REVIEW_ROWS

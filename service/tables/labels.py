@@ -184,3 +184,22 @@ class NarrativeHint:
 def narrative_hints() -> tuple[NarrativeHint, ...]:
     data = tomllib.loads(LABELS_FILE.read_text(encoding="utf-8")).get("hints", [])
     return tuple(NarrativeHint(h["table"], h["row"], h["col"], re.compile(h["pattern"])) for h in data)
+
+
+@cache
+def _names() -> dict[str, dict[str, str]]:
+    return tomllib.loads(LABELS_FILE.read_text(encoding="utf-8"))["names"]
+
+
+def row_zh(table: str, row: str) -> str:
+    label = vocabulary()[table].row(row)
+    return label.label if label else _names()["rows"].get(row, row)
+
+
+def col_zh(col: str) -> str:
+    return _names()["columns"].get(col, col)
+
+
+def cell_zh(table: str, row: str, col: str) -> str:
+    """“（一）予以公开”行“自然人”列"""
+    return f"“{row_zh(table, row)}”行“{col_zh(col)}”列"

@@ -8,7 +8,7 @@ from collections import defaultdict
 from service.findings import Finding, cell_evidence
 from service.pipeline import STAGES, Analysis
 from service.result import TableResult
-from service.tables.labels import narrative_hints, vocabulary
+from service.tables.labels import cell_zh, narrative_hints, row_zh, vocabulary
 from service.tables.mapping import (
     DOMAIN_RULE,
     TableBuild,
@@ -134,7 +134,7 @@ def _coverage_findings(build: TableBuild, result: TableResult | None, analysis: 
     if missing:
         findings.append(Finding(
             rule="TABLE", severity="warning",
-            message_zh=f"{name_zh}部分未能对应，缺少的行：{'、'.join(missing)}。",
+            message_zh=f"{name_zh}部分未能对应，缺少的行：{'、'.join(row_zh(build.key, r) for r in missing)}。",
             message_en=f"table {build.key} only partly mapped; rows not found: {', '.join(missing)}",
             evidence=[table_evidence(build.key, row, result.page) for row in missing],
             data={"code": "table_partial", "table": build.key, "missing_rows": missing},
@@ -158,7 +158,7 @@ def _text_cell_findings(key: str, result: TableResult) -> list[Finding]:
                 continue
             findings.append(Finding(
                 rule=DOMAIN_RULE[key], severity="warning",
-                message_zh=f"{vocabulary()[key].name} {row}/{col} 单元格不是数字：“{cell.raw}”。",
+                message_zh=f"{vocabulary()[key].name}{cell_zh(key, row, col)}不是数字：“{cell.raw}”。",
                 message_en=f"cell {key}.{row}.{col} is not a number: {cell.raw!r}",
                 actual=cell.raw, evidence=[cell_evidence(key, row, col, cell.page)],
                 data={"code": "text_cell"},
