@@ -173,6 +173,22 @@ def test_bad_inputs_are_refused_with_a_message(client, case):
     assert client.get("/v1/documents").json()["total"] == before
 
 
+def test_oversize_upload_without_content_length(client):
+    """A chunked upload declares no size: it is counted as it arrives and cut off at the limit."""
+    boundary = "nianbao-test-boundary"
+
+    def body():
+        yield (f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"big.txt\"\r\n"
+               "Content-Type: text/plain\r\n\r\n").encode()
+        for _ in range(40):
+            yield b"x" * 65536
+        yield f"\r\n--{boundary}--\r\n".encode()
+
+    response = client.post("/v1/documents", content=body(),
+                           headers={"Content-Type": f"multipart/form-data; boundary={boundary}"})
+    assert response.status_code == 413 and "larger than the limit" in response.json()["detail"]
+
+
 def test_bad_requests(client):
     assert client.post("/v1/documents", data={"agency": "x"}).status_code == 422
     assert "file" in client.post("/v1/documents", data={"agency": "x"}).json()["detail"]

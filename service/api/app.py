@@ -23,10 +23,6 @@ _MULTIPART_SLACK = 64 * 1024
 _OPEN_PATHS = ("/healthz",)
 
 
-class _TooLarge(Exception):
-    pass
-
-
 async def _send_json(send: Send, status: int, detail: str, headers: list[tuple[bytes, bytes]] = ()) -> None:
     body = JSONResponse({"detail": detail}).body
     await send({"type": "http.response.start", "status": status,
@@ -50,26 +46,18 @@ class BodyLimit:
         message = f"the file is larger than the limit of {self.max_mb} MB"
         if declared and declared.isdigit() and int(declared) > self.max_body:
             return await _send_json(send, 413, message, [(b"connection", b"close")])
-        seen, started = 0, False
+        seen = 0
 
         async def counted_receive():
             nonlocal seen
             event = await receive()
             seen += len(event.get("body", b""))
             if seen > self.max_body:
-                raise _TooLarge
+                # An HTTPException passes through FastAPI's body parsing (anything else becomes a 400).
+                raise StarletteHTTPException(413, message, headers={"Connection": "close"})
             return event
 
-        async def tracked_send(event):
-            nonlocal started
-            started = started or event["type"] == "http.response.start"
-            await send(event)
-
-        try:
-            await self.app(scope, counted_receive, tracked_send)
-        except _TooLarge:
-            if not started:
-                await _send_json(send, 413, message, [(b"connection", b"close")])
+        await self.app(scope, counted_receive, send)
 
 
 class BearerAuth:
