@@ -44,10 +44,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--out", type=Path, default=DEFAULT_OUT)
     p.add_argument("--init", type=Path, default=None, help="checkpoint folder to fine-tune instead of a new model")
     p.add_argument("--seed", type=int, default=13)
-    p.add_argument("--epochs", type=int, default=12)
+    p.add_argument("--epochs", type=int, default=30)
     p.add_argument("--time-budget", type=float, default=280.0, help="seconds; training stops after the epoch past it")
     p.add_argument("--batch-size", type=int, default=32)
-    p.add_argument("--learning-rate", type=float, default=None, help="default 1e-3 from scratch, 2e-4 with --init")
+    p.add_argument("--learning-rate", type=float, default=None, help="default 2e-3 from scratch, 2e-4 with --init")
     p.add_argument("--hidden", type=int, default=160)
     p.add_argument("--layers", type=int, default=3)
     p.add_argument("--heads", type=int, default=4)
@@ -131,7 +131,7 @@ def main(argv: list[str] | None = None) -> int:
     dev_examples = [Example(t, s) for d in dev_docs for t, s in window_examples(d, args.max_chars, held_out)]
     arch = Architecture(args.hidden, args.layers, args.heads, args.intermediate, args.max_chars)
     settings = TrainSettings(seed=args.seed, epochs=args.epochs, batch_size=args.batch_size,
-                             learning_rate=args.learning_rate or (2e-4 if args.init else 1e-3),
+                             learning_rate=args.learning_rate or (2e-4 if args.init else 2e-3),
                              time_budget_s=args.time_budget, architecture=arch)
     print(f"training on {len(train_examples)} windows from {len(train_docs)} documents "
           f"({corrected} with reviewed spans); {len(dev_examples)} dev windows; "

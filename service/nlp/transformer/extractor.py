@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from service.nlp.numbers import find_numbers
+from service.nlp.numbers import NumberMatch, find_numbers
 from service.nlp.transformer.tags import LabeledSpan, tags_to_spans
 from service.nlp.transformer.windows import windows
 
@@ -54,8 +54,17 @@ class TransformerExtractor:
     def extract(self, text: str) -> list[FigureSpan]:
         spans = self.tag_spans(text)
         subjects = [s for s in spans if s.label == "SUBJECT"]
-        figures = [f for f in (read_figure(text, s) for s in spans if s.label == "FIGURE") if f is not None]
-        return [pair_subject(text, f, subjects, figures) for f in figures]
+        grammar = find_numbers(text)
+        figures = [f for f in (read_figure(text, s, grammar) for s in spans if s.label == "FIGURE") if f is not None]
+        return [pair_subject(text, f, subjects, figures) for f in _without_overlaps(figures)]
+
+
+def _without_overlaps(figures: list[FigureSpan]) -> list[FigureSpan]:
+    kept: list[FigureSpan] = []
+    for figure in sorted(figures, key=lambda f: (f.start, -f.end)):
+        if not kept or kept[-1].end <= figure.start:
+            kept.append(figure)
+    return kept
 
 
 def _strip(text: str, span: LabeledSpan) -> LabeledSpan:
@@ -67,8 +76,17 @@ def _strip(text: str, span: LabeledSpan) -> LabeledSpan:
     return LabeledSpan(start, end, span.label)
 
 
-def read_figure(text: str, span: LabeledSpan) -> FigureSpan | None:
-    """Value, unit and kind of a predicted span by the number grammar; None where the span holds no figure."""
+def read_figure(text: str, span: LabeledSpan, grammar: list[NumberMatch]) -> FigureSpan | None:
+    """A predicted span read by the number grammar; None where it holds no number.
+
+    The model says where a figure is; the grammar reads it. Where the grammar (run over the whole text) accepted a
+    figure the span overlaps, that figure's extent, value and unit are taken, so "通知[公告47条]" reads as "47条".
+    Where it accepted none (the model's own find), the span's text is read as it stands.
+    """
+    overlapping = [m for m in grammar if m.start < span.end and span.start < m.end]
+    if overlapping:
+        m = max(overlapping, key=lambda m: min(m.end, span.end) - max(m.start, span.start))
+        return FigureSpan(m.start, m.end, text[m.start:m.end], m.value, m.unit, m.kind, m.approximate)
     piece = text[span.start:span.end]
     read = find_numbers(piece)
     if not read:

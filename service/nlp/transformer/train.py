@@ -32,9 +32,9 @@ class Example:
 @dataclass
 class TrainSettings:
     seed: int = 13
-    epochs: int = 12
+    epochs: int = 30
     batch_size: int = 32
-    learning_rate: float = 1e-3
+    learning_rate: float = 2e-3
     warmup_share: float = 0.06
     weight_decay: float = 0.01
     digit_swap: float = 0.5
