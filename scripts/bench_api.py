@@ -78,7 +78,7 @@ def main() -> None:
                 process.terminate()
                 process.wait(20)
     ms = sorted(x * 1000 for x in latencies)
-    p90 = ms[min(len(ms) - 1, int(round(0.9 * (len(ms) - 1))))]
+    p90 = ms[min(len(ms) - 1, round(0.9 * (len(ms) - 1)))]
     print(f"seed report upload → result (one at a time, {args.runs} runs, {args.workers} workers, {url})")
     print(f"  first document after start: {first * 1000:.0f} ms")
     print(f"  median {statistics.median(ms):.0f} ms · p90 {p90:.0f} ms · min {ms[0]:.0f} ms · max {ms[-1]:.0f} ms")

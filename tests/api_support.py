@@ -29,11 +29,11 @@ def free_port() -> int:
 class ApiServer:
     """One server process (its own process group, so a kill takes its worker processes with it)."""
 
-    SERVICE_MODULE = ["-m", "service.api"]
-    CLI_SERVE = ["-m", "service.cli", "serve"]
+    SERVICE_MODULE = ("-m", "service.api")
+    CLI_SERVE = ("-m", "service.cli", "serve")
 
-    def __init__(self, data_dir: Path, command: list[str] | None = None, **env: str):
-        self.command = command or self.SERVICE_MODULE
+    def __init__(self, data_dir: Path, command: tuple[str, ...] = SERVICE_MODULE, **env: str):
+        self.command = command
         self.data_dir = data_dir
         inherited = {k: v for k, v in os.environ.items() if not k.startswith("NIANBAO_")}
         self.env = inherited | {"NIANBAO_DATA_DIR": str(data_dir), "NIANBAO_WORKERS": "2"} | env
@@ -115,9 +115,9 @@ def chromium_binary() -> str:
     if apt is None or os.geteuid() != 0:
         pytest.skip("chromium is not installed and apt-get cannot be used here (not root or no apt)")
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    subprocess.run([apt, "update", "-qq"], env=env, capture_output=True, timeout=600)
+    subprocess.run([apt, "update", "-qq"], env=env, capture_output=True, timeout=600, check=False)
     done = subprocess.run([apt, "install", "-y", "-qq", "chromium", "fonts-noto-cjk"], env=env,
-                          capture_output=True, text=True, timeout=900)
+                          capture_output=True, text=True, timeout=900, check=False)
     found = shutil.which("chromium")
     if not found:
         pytest.skip(f"apt-get could not install chromium: {done.stderr.strip()[-300:]}")
@@ -127,9 +127,9 @@ def chromium_binary() -> str:
 class Browser:
     """Chromium with a DevTools connection to one page: navigate, evaluate, screenshot, and the console errors."""
 
-    FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
              "--disable-component-update", "--no-first-run", "--disable-sync", "--remote-debugging-port=0",
-             "--window-size=1400,1000", "about:blank"]
+             "--window-size=1400,1000", "about:blank")
 
     def __init__(self, profile: Path):
         import websocket

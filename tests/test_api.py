@@ -11,7 +11,7 @@ import pytest
 from openpyxl import load_workbook
 
 from tests.api_support import upload, wait_until_finished
-from tests.conftest import REAL, SEED
+from tests.conftest import SEED
 
 
 @pytest.fixture(scope="module")

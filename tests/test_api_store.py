@@ -44,7 +44,7 @@ def postgres_url():
         os.chown(root, owner.pw_uid, owner.pw_gid)
         as_user = ["runuser", "-u", "postgres", "--"]
     data, port = root / "data", free_port()
-    run = lambda *cmd: subprocess.run([*as_user, *cmd], check=True, capture_output=True, timeout=120)  # noqa: E731
+    run = lambda *cmd: subprocess.run([*as_user, *cmd], check=True, capture_output=True, timeout=120)
     try:
         run(str(bindir / "initdb"), "-D", str(data), "-U", "nianbao", "--auth=trust", "-E", "UTF8", "--no-sync")
         run(str(bindir / "pg_ctl"), "-D", str(data), "-l", str(root / "server.log"), "-w", "start", "-o",
@@ -52,7 +52,7 @@ def postgres_url():
         yield f"postgresql+psycopg://nianbao@127.0.0.1:{port}/postgres"
     finally:
         subprocess.run([*as_user, str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"],
-                       capture_output=True, timeout=60)
+                       capture_output=True, timeout=60, check=False)
         shutil.rmtree(root, ignore_errors=True)
 
 

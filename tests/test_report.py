@@ -50,7 +50,7 @@ def test_every_figure_is_highlighted_with_its_details(seed_result):
     marks = Elements(page).with_class("mark", "fig")
     assert [m["data-figure"] for m in marks] == [f.id for f in sorted(seed_result.figures, key=lambda f: f.start)]
     for figure in seed_result.figures:
-        tip = re.search(rf'id="tip-{figure.id}">(.*?)</span></mark>', page, re.S).group(1)
+        tip = re.search(rf'id="tip-{figure.id}">(.*?)</span></mark>', page, re.DOTALL).group(1)
         assert figure.unit in tip and (figure.subject or "") in tip
         if figure.metric:
             assert figure.metric in tip

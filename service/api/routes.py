@@ -11,9 +11,9 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from service import __version__
 from service.api.schemas import DocumentOut, DocumentPage, DocumentSummary, Health
+from service.api.uploads import check_readable, read_limited, source_name
 from service.ingest import IngestError
 from service.ingest.sniff import sniff
-from service.api.uploads import check_readable, read_limited, source_name
 from service.report import export_csv, export_xlsx, render_report_html
 from service.store import DocumentRow, Status, Store
 from service.store.repository import ListFilter, load_result

@@ -27,7 +27,7 @@ def _warm_up() -> None:
 
     try:
         analyze_bytes(_WARM_UP_TEXT, "warm-up.txt")
-    except Exception:  # noqa: BLE001 - a failed warm-up only means the first document loads what it needs
+    except Exception:
         log.warning("worker warm-up failed", exc_info=True)
 
 
@@ -99,7 +99,7 @@ class Processor:
                 for future in done:
                     self._complete(future)
                 self._enforce_timeout()
-            except Exception:  # noqa: BLE001 - the dispatcher must outlive a database hiccup
+            except Exception:
                 log.exception("dispatcher error; retrying")
                 time.sleep(1)
 

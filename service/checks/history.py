@@ -102,7 +102,7 @@ def _cell(table: TableResult | None, row: str, col: str) -> Cell | None:
     return table.rows.get(row, {}).get(col)
 
 
-def _fmt(value: float | int | None) -> str:
+def _fmt(value: float | None) -> str:
     if value is None:
         return "—"
     if isinstance(value, float) and value.is_integer():
@@ -221,7 +221,7 @@ def in_force_follows_prior(analysis) -> Iterator[Finding]:
         )
 
 
-def _resolve_prior_run(prior: Result, row: str, row_zh: str, prior_in_force: int | float) -> Iterator[Finding]:
+def _resolve_prior_run(prior: Result, row: str, row_zh: str, prior_in_force: float) -> Iterator[Finding]:
     """Last year's row was digits run together (D1) with several splits; H1 says which one gives this year's
     numbers (平潭 2021 "693665" → 69 | 3 | 665, since 665 + 88 − 55 = 698)."""
     for finding in prior.findings:

@@ -10,8 +10,19 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from service.findings import sort_findings
 from service.report.view import (
-    FindingIndex, cell_id, col_label, evidence_label, evidence_target, figure_anchor, format_number, labels,
-    metric_cells, present_tables, row_label, table_columns, table_title,
+    FindingIndex,
+    cell_id,
+    col_label,
+    evidence_label,
+    evidence_target,
+    figure_anchor,
+    format_number,
+    labels,
+    metric_cells,
+    present_tables,
+    row_label,
+    table_columns,
+    table_title,
 )
 from service.result import Figure, Result, TableResult
 

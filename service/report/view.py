@@ -42,7 +42,7 @@ def figure_anchor(figure_id: str) -> str:
     return f"fig-{figure_id}"
 
 
-def format_number(value: int | float | None) -> str:
+def format_number(value: float | None) -> str:
     if value is None:
         return ""
     if isinstance(value, float):
