@@ -7,7 +7,11 @@
   function closeAll(except) {
     document.querySelectorAll("mark.fig.open").forEach(function (m) { if (m !== except) m.classList.remove("open"); });
   }
+  function place(mark) {
+    mark.classList.toggle("flip", mark.getBoundingClientRect().left + 480 > document.documentElement.clientWidth);
+  }
   function link(mark, on) {
+    if (on) place(mark);
     (mark.dataset.target || "").split(" ").forEach(function (id) {
       var cell = byId(id);
       if (cell) cell.classList.toggle("linked", on);
@@ -17,6 +21,7 @@
     mark.addEventListener("click", function (e) {
       e.stopPropagation();
       closeAll(mark);
+      place(mark);
       mark.classList.toggle("open");
     });
     mark.addEventListener("keydown", function (e) {
