@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import signal
 import time
+from pathlib import Path
 
 from tests.api_support import ApiServer, upload, wait_until_finished
 from tests.conftest import REAL, SEED
@@ -68,5 +71,41 @@ def test_api_keys(tmp_path):
             doc = upload(client, SEED.read_bytes(), SEED.name).json()
             assert wait_until_finished(client, doc["id"])["status"] == "done"
             assert client.get(f"/v1/documents/{doc['id']}/report").status_code == 200
+    finally:
+        server.stop()
+
+
+def _worker_processes(server_pid: int) -> list[int]:
+    """The pool's worker processes (children of the server started by multiprocessing's spawn)."""
+    children = []
+    for status in Path("/proc").glob("[0-9]*/status"):
+        try:
+            fields = dict(line.split(":\t", 1) for line in status.read_text().splitlines() if ":\t" in line)
+            cmdline = (status.parent / "cmdline").read_bytes().replace(b"\0", b" ")
+        except (OSError, ValueError):
+            continue
+        if int(fields.get("PPid", "0").strip()) == server_pid and b"spawn_main" in cmdline:
+            children.append(int(status.parent.name))
+    return children
+
+
+def test_dead_worker_process_is_replaced_and_its_document_retried(tmp_path):
+    server = ApiServer(tmp_path / "data", NIANBAO_WORKERS="1").start()
+    try:
+        with server.client() as client:
+            deadline = time.monotonic() + 60
+            while not _worker_processes(server.process.pid):
+                assert time.monotonic() < deadline, "the pool started no worker"
+                time.sleep(0.1)
+            path = REAL / "jiangsu_huaian_hongze_district_2023.pdf"
+            doc_id = upload(client, path.read_bytes(), path.name).json()["id"]
+            while client.get(f"/v1/documents/{doc_id}").json()["status"] == "queued":
+                assert time.monotonic() < deadline, "the document was never taken"
+                time.sleep(0.02)
+            for pid in _worker_processes(server.process.pid):
+                os.kill(pid, signal.SIGKILL)
+            doc = wait_until_finished(client, doc_id, timeout=120)
+            assert doc["status"] == "done" and doc["attempts"] == 2, (doc["status"], doc["attempts"], doc["reason"])
+            assert server.process.poll() is None, "the server itself lives on"
     finally:
         server.stop()
