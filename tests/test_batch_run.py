@@ -12,9 +12,11 @@ from pathlib import Path
 
 import pytest
 
+from service.batch.engines import EngineError
 from service.batch.run import ANNOTATIONS, MANIFEST, RESULTS, SUMMARY, InputError, annotate, discover
 from service.result import Result
-from tests.conftest import CORPORA, real_files
+from service.batch.work import PipelineSpec
+from tests.conftest import CORPORA, SEED, real_files
 
 CORRUPT_NAME = "corrupt_report.docx"
 
@@ -108,6 +110,12 @@ def test_missing_input_is_an_input_error(tmp_path):
         discover([tmp_path / "nowhere"])
     with pytest.raises(InputError):
         discover([tmp_path])  # an empty folder
+
+
+def test_a_pipeline_that_does_not_load_stops_the_run_before_it_starts(tmp_path):
+    with pytest.raises(EngineError, match="unknown stage"):
+        annotate([SEED], tmp_path / "out", workers=1, spec=PipelineSpec(stages=("no_such_stage",)))
+    assert not (tmp_path / "out" / MANIFEST).exists()
 
 
 def _cli(*args: str, **kwargs) -> subprocess.Popen:

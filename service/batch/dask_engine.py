@@ -40,7 +40,11 @@ class DaskEngine:
         except (OSError, TimeoutError) as error:
             self.__exit__()
             raise EngineError(f"cannot reach the Dask scheduler {self.scheduler}: {error}") from None
-        self._client.register_plugin(PipelineWarmUp(self.spec), name="nianbao-warm-up")
+        try:
+            self._client.register_plugin(PipelineWarmUp(self.spec), name="nianbao-warm-up")
+        except Exception as error:  # raised on a worker: e.g. nianbao or a model missing there
+            self.__exit__()
+            raise EngineError(f"the pipeline does not load on the Dask workers: {error}".splitlines()[0]) from None
         return self
 
     def __exit__(self, *exc) -> None:

@@ -27,9 +27,22 @@ def crashed(task: Task, spec: PipelineSpec, why: str) -> Outcome:
     return Outcome(task.sha256, "error", pipeline_version(spec), 0.0, reason=why)
 
 
+_warm_up_error: str | None = None
+
+
 def _init_local_worker(spec: PipelineSpec) -> None:
+    """Runs in each worker process. A pipeline that does not load is reported by `_warm_up_status`, not raised:
+    an initializer that raises breaks the whole pool."""
+    global _warm_up_error
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle: it stops the run cleanly
-    warm_up(spec)
+    try:
+        warm_up(spec)
+    except Exception as error:
+        _warm_up_error = f"{type(error).__name__}: {error}".splitlines()[0]
+
+
+def _warm_up_status() -> str | None:
+    return _warm_up_error
 
 
 class LocalEngine:
@@ -44,6 +57,10 @@ class LocalEngine:
 
     def __enter__(self) -> LocalEngine:
         self._pool = self._new_pool()
+        error = self._pool.submit(_warm_up_status).result()
+        if error is not None:
+            self.__exit__()
+            raise EngineError(f"the pipeline does not load in the worker processes: {error}")
         return self
 
     def __exit__(self, *exc) -> None:
