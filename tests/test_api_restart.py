@@ -109,3 +109,17 @@ def test_dead_worker_process_is_replaced_and_its_document_retried(tmp_path):
             assert server.process.poll() is None, "the server itself lives on"
     finally:
         server.stop()
+
+
+def test_document_over_the_time_limit_fails_and_the_pool_goes_on(tmp_path):
+    server = ApiServer(tmp_path / "data", NIANBAO_WORKERS="1", NIANBAO_PROCESS_TIMEOUT_S="0.3").start()
+    try:
+        with server.client() as client:
+            path = REAL / "jiangsu_huaian_hongze_district_2023.pdf"
+            doc = wait_until_finished(client, upload(client, path.read_bytes(), path.name).json()["id"])
+            assert doc["status"] == "failed" and "longer than 0.3 s" in doc["reason"]
+            assert client.get(f"/v1/documents/{doc['id']}/original").content == path.read_bytes()
+            small = wait_until_finished(client, upload(client, b"short note", "note.txt").json()["id"], timeout=60)
+            assert small["status"] in ("done", "failed") and server.process.poll() is None
+    finally:
+        server.stop()

@@ -8,12 +8,12 @@ from dataclasses import dataclass
 from service.store.config import StoreSettings
 
 
-def _int(name: str, default: int) -> int:
+def _number(name: str, default: int, kind: type = int):
     raw = os.environ.get(name)
     try:
-        return int(raw) if raw else default
+        return kind(raw) if raw else default
     except ValueError:
-        raise SystemExit(f"{name} must be a whole number, not {raw!r}") from None
+        raise SystemExit(f"{name} must be a {'whole ' if kind is int else ''}number, not {raw!r}") from None
 
 
 @dataclass(frozen=True)
@@ -24,7 +24,7 @@ class ApiSettings:
     workers: int = 2
     worker_mode: str = "process"
     """process (default: CPU-bound work in its own processes) or thread."""
-    process_timeout_s: int = 600
+    process_timeout_s: float = 600
     max_attempts: int = 3
 
     @property
@@ -39,10 +39,10 @@ class ApiSettings:
             raise SystemExit(f"NIANBAO_WORKER_MODE must be process or thread, not {mode!r}")
         return cls(
             store=StoreSettings.from_env(),
-            max_upload_mb=_int("NIANBAO_MAX_UPLOAD_MB", 50),
+            max_upload_mb=_number("NIANBAO_MAX_UPLOAD_MB", 50),
             api_keys=keys,
-            workers=max(1, _int("NIANBAO_WORKERS", min(2, os.cpu_count() or 1))),
+            workers=max(1, _number("NIANBAO_WORKERS", min(2, os.cpu_count() or 1))),
             worker_mode=mode,
-            process_timeout_s=_int("NIANBAO_PROCESS_TIMEOUT_S", 600),
-            max_attempts=_int("NIANBAO_MAX_ATTEMPTS", 3),
+            process_timeout_s=_number("NIANBAO_PROCESS_TIMEOUT_S", 600, float),
+            max_attempts=_number("NIANBAO_MAX_ATTEMPTS", 3),
         )

@@ -36,7 +36,7 @@ def _started() -> None:
 
 
 class Processor:
-    def __init__(self, store: Store, workers: int, mode: str = "process", timeout_s: int = 600, max_attempts: int = 3):
+    def __init__(self, store: Store, workers: int, mode: str = "process", timeout_s: float = 600, max_attempts: int = 3):
         self.store = store
         self.workers = workers
         self.mode = mode
@@ -142,7 +142,7 @@ class Processor:
             return
         for future, job in late:
             self._inflight.pop(future)
-            self.store.fail(job.doc_id, f"processing took longer than {self.timeout_s} s and was stopped")
+            self.store.fail(job.doc_id, f"processing took longer than {self.timeout_s:g} s and was stopped; the original is kept")
         for future, (job, _, _) in list(self._inflight.items()):
             self._inflight.pop(future)
             self.store.release(job.doc_id)
