@@ -377,3 +377,17 @@ def test_run_together_digits_are_resolved_or_left_open_never_guessed(values):
                 flat = [str(v) for v in (truth if key == "requests" else
                                          [v for r in REVIEW_ROWS for v in values[key][r]])]
                 assert flat in candidates
+
+
+def test_table_four_as_three_rows_of_five():
+    grid = [
+        ["", "结果维持", "结果纠正", "其他结果", "尚未审结", "总计"],
+        ["行政复议", "2", "1", "3", "1", "7"],
+        ["行政诉讼 未经复议直接起诉", "0", "0", "0", "0", "0"],
+        ["行政诉讼 复议后起诉", "13", "2", "4", "0", "19"],
+    ]
+    analysis = stage_on([grid])
+    table = analysis.tables["review_litigation"]
+    assert [c.value for c in table.rows["litigation_after_review"].values()] == [13, 2, 4, 0, 19]
+    assert [c.value for c in table.rows["review"].values()] == [2, 1, 3, 1, 7]
+    assert not [f for f in analysis.findings if f.data.get("table") == "review_litigation"]

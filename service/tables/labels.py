@@ -187,17 +187,17 @@ def narrative_hints() -> tuple[NarrativeHint, ...]:
 
 
 @cache
-def _names() -> dict[str, dict[str, str]]:
-    return tomllib.loads(LABELS_FILE.read_text(encoding="utf-8"))["names"]
+def _column_names() -> dict[str, str]:
+    return tomllib.loads(LABELS_FILE.read_text(encoding="utf-8"))["names"]["columns"]
 
 
 def row_zh(table: str, row: str) -> str:
     label = vocabulary()[table].row(row)
-    return label.label if label else _names()["rows"].get(row, row)
+    return label.label if label else row
 
 
 def col_zh(col: str) -> str:
-    return _names()["columns"].get(col, col)
+    return _column_names().get(col, col)
 
 
 def cell_zh(table: str, row: str, col: str) -> str:

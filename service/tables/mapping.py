@@ -20,8 +20,7 @@ MIN_PLACED_ROWS = {"active_disclosure": 2, "requests": 3, "review_litigation": 1
 """Fewer rows than this is a stray label (the pre-2019 statistics table has 部分公开 too), not the table."""
 MAX_JOINT_COMBINATIONS = 20_000
 ROW_RULES = {"requests": "R3", "review_litigation": "R10–R12"}
-ROW_GROUPS = {"requests": [7], "review_litigation": [5, 5, 5]}
-"""Cells of one row that end in their own total: the identities a run-together row must satisfy by itself."""
+REVIEW_GROUPS = [len(REVIEW_COLUMNS)] * len(REVIEW_ROWS)
 DOMAIN_RULE = {"active_disclosure": "H3", "requests": "R5", "review_litigation": "R13"}
 
 
@@ -118,7 +117,7 @@ def place_rows(build: TableBuild, rows: list[RawRow], vocab: TableVocabulary) ->
 def _fill_gaps(build: TableBuild, sequence: list[tuple[int | None, RawRow]], data_rows: list[RowLabel]) -> None:
     if build.key == "review_litigation":
         unlabeled = [row for index, row in sequence if index is None]
-        if "header" not in build.placed and unlabeled:
+        if not build.placed and unlabeled:  # the one data row of 15 cells carries no label of its own
             build.placed["header"] = PlacedRow(data_rows[0], unlabeled.pop(0))
         build.unplaced.extend(unlabeled)
         return
@@ -190,7 +189,7 @@ def _read_run(build: TableBuild, placed: PlacedRow, n: int) -> None:
         placed.cells = [parse_cell(t, page) for t in tokens]
         return
     placed.all_cuts = count_cuts(tokens, n)
-    groups = ROW_GROUPS.get(build.key)
+    groups = _row_groups(build.key, placed.label.key)
     try:
         local = splits(tokens, n, groups) if groups else []
         placed.candidates = local or splits(tokens, n)
@@ -202,9 +201,19 @@ def _read_run(build: TableBuild, placed: PlacedRow, n: int) -> None:
         build.findings.append(_shape_finding(build.key, placed, n))
 
 
+def _row_groups(table: str, row_key: str) -> list[int] | None:
+    """How the cells of one row end in their own totals: the identities a run-together row must satisfy alone."""
+    if table == "requests":
+        return [len(vocabulary()["requests"].columns)]
+    if table == "review_litigation":
+        return REVIEW_GROUPS if row_key == "header" else [len(REVIEW_COLUMNS)]
+    return None
+
+
 def _columns(build: TableBuild, row_key: str) -> list[tuple[str, str]]:
     if build.key == "review_litigation":
-        return [(row, col) for row in REVIEW_ROWS for col in REVIEW_COLUMNS]
+        rows = REVIEW_ROWS if row_key == "header" else (row_key,)
+        return [(row, col) for row in rows for col in REVIEW_COLUMNS]
     vocab = vocabulary()[build.key]
     if build.key == "requests":
         return [(row_key, col) for col in vocab.columns]
@@ -342,7 +351,9 @@ def to_result(build: TableBuild) -> TableResult | None:
 
 def missing_rows(build: TableBuild) -> list[str]:
     if build.key == "review_litigation":
-        return [] if build.placed.get("header") and build.placed["header"].cells else list(REVIEW_ROWS)
+        if build.placed.get("header") and build.placed["header"].cells:
+            return []
+        return [row for row in REVIEW_ROWS if not (build.placed.get(row) and build.placed[row].cells)]
     vocab = vocabulary()[build.key]
     expected = [r.key for r in vocab.data_rows(build.template)]
     if build.key == "active_disclosure":
