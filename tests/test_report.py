@@ -11,7 +11,7 @@ from html.parser import HTMLParser
 import pytest
 from openpyxl import load_workbook
 
-from service.findings import SEVERITY_ORDER
+from service.findings import SEVERITY_ORDER, Finding
 from service.pipeline import analyze_bytes
 from service.report import export_csv, export_xlsx, render_report_html
 from tests.api_support import Browser, upload, wait_until_finished
@@ -103,6 +103,24 @@ def test_xlsx_shades_failing_rows(inconsistent_result):
     state_at = header.index("state")
     shaded = [row for row in sheet.iter_rows(min_row=2) if row[state_at].value == "error"]
     assert shaded and all(c.fill.fgColor.rgb.endswith("FDE7E7") for c in shaded[0])
+
+
+HOSTILE = ("某局2023年政府信息公开工作年度报告\n一、总体情况\n"
+           "本年收到申请=HYPERLINK(\"http://x\")件，<script>window.__owned=1</script>共 3 件。\n").encode()
+
+
+def test_document_text_is_inert_in_page_and_exports():
+    result = analyze_bytes(HOSTILE, "<b>hostile</b>.txt")
+    hostile = Finding(rule="X0", severity="warning", message_zh='=HYPERLINK("http://x","点击")', message_en="@SUM(1)")
+    result = result.model_copy(update={"findings": [*result.findings, hostile]})
+    page = render_report_html(result)
+    assert "<script>window.__owned" not in page and "&lt;script&gt;window.__owned" in page
+    assert "<b>hostile</b>" not in page and "&lt;b&gt;hostile&lt;/b&gt;" in page
+    rows = list(csv.reader(io.StringIO(export_csv(result, sheet="findings").decode("utf-8-sig"))))
+    assert ["'=HYPERLINK(\"http://x\",\"点击\")", "'@SUM(1)"] in [r[2:4] for r in rows]
+    sheet = load_workbook(io.BytesIO(export_xlsx(result)))["findings"]
+    cells = [c for row in sheet.iter_rows(min_row=2) for c in row if str(c.value).startswith("=HYPERLINK")]
+    assert cells and all(c.data_type == "s" for c in cells)
 
 
 def test_cli_extract_formats(tmp_path, seed_result):

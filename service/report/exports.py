@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from collections.abc import Callable
 
 from openpyxl import Workbook
@@ -94,12 +95,21 @@ def _columns(rows: Rows) -> list[str]:
     return list(seen)
 
 
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_NUMBER = re.compile(r"^[+-]?\d+(\.\d+)?$")
+
+
+def _inert(text: str) -> str:
+    """Text from a document that a spreadsheet would run as a formula (=HYPERLINK(…)) is quoted (OWASP CSV injection)."""
+    return "'" + text if text.startswith(_FORMULA_START) and not _NUMBER.match(text) else text
+
+
 def _csv_value(value: object) -> object:
     if value is None:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
-    return value
+    return _inert(value) if isinstance(value, str) else value
 
 
 def export_csv(result: Result, sheet: str | None = None) -> bytes:
@@ -130,6 +140,9 @@ def export_xlsx(result: Result) -> bytes:
             cell.font, cell.fill = Font(bold=True), _HEADER_FILL
         for row in rows:
             sheet.append([row.get(c) for c in columns])
+            for cell in sheet[sheet.max_row]:
+                if isinstance(cell.value, str) and cell.value.startswith("="):
+                    cell.data_type = "s"  # openpyxl would store it as a formula
             fill = _STATE_FILL.get(str(row.get("state") or row.get("severity") or ""))
             if fill:
                 for cell in sheet[sheet.max_row]:
