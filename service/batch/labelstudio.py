@@ -116,7 +116,7 @@ def from_task(task: dict, index: int) -> AnnotatedDoc | None:
         elif kind == "textarea" and item.get("value", {}).get("text"):
             norms[item["id"]] = item["value"]["text"][0]
         elif kind == "relation":
-            for name in item.get("labels") or [all_relations()[0]]:
+            for name in item.get("labels") or [""]:  # a relation drawn without a label keeps type ""
                 relations.append(Relation(from_id=item["from_id"], to_id=item["to_id"], type=name))
     for span_id, norm in norms.items():
         if span_id in spans:
