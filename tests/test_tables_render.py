@@ -391,3 +391,14 @@ def test_table_four_as_three_rows_of_five():
     assert [c.value for c in table.rows["litigation_after_review"].values()] == [13, 2, 4, 0, 19]
     assert [c.value for c in table.rows["review"].values()] == [2, 1, 3, 1, 7]
     assert not [f for f in analysis.findings if f.data.get("table") == "review_litigation"]
+
+
+def test_a_first_row_that_lost_its_label_still_joins_table_three():
+    """D16 right after table 二: a label-less row of seven cells belongs to table 三 by its shape."""
+    two = [["规章", "0", "0", "0"], ["行政规范性文件", "5", "1", "13"]]
+    three = [["", "42", "0", "0", "0", "0", "0", "42"],
+             ["二、上年结转政府信息公开申请数量", "0", "0", "0", "0", "0", "0", "0"],
+             ["（一）予以公开", "42", "0", "0", "0", "0", "0", "42"]]
+    analysis = stage_on([two, three])
+    assert analysis.tables["requests"].rows["new_received"]["total"].value == 42
+    assert analysis.tables["active_disclosure"].rows["normative_documents"]["in_force"].value == 13

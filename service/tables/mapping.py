@@ -48,7 +48,7 @@ class TableBuild:
 
 
 def group_rows(rows: list[RawRow]) -> dict[str, list[RawRow]]:
-    """Which table each raw row belongs to: its own label's table, else (no label) the table around it."""
+    """Which table each raw row belongs to: its own label's table, else (no label) its shape or the table around it."""
     groups: dict[str, list[RawRow]] = {key: [] for key in vocabulary()}
     current: str | None = None
     for row in rows:
@@ -56,10 +56,19 @@ def group_rows(rows: list[RawRow]) -> dict[str, list[RawRow]]:
             current = row.key[0]
             groups[current].append(row)
         elif row.filled:
-            table = "review_litigation" if len(row.values) >= REVIEW_CELLS else current
+            table = _table_by_shape(row) or current
             if table:
                 groups[table].append(row)
     return groups
+
+
+def _table_by_shape(row: RawRow) -> str | None:
+    """A label-less row with 15 cells is table 四's data row; one with 7 is a row of table 三 (table 二 has ≤ 3)."""
+    if len(row.values) >= REVIEW_CELLS:
+        return "review_litigation"
+    if len(row.filled) == len(vocabulary()["requests"].columns):
+        return "requests"
+    return None
 
 
 def detect_template(key: str, rows: list[RawRow], all_rows: list[RawRow]) -> str:
