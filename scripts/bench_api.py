@@ -4,7 +4,9 @@ Starts `python -m service.api` on a free loopback port with a fresh data folder 
 (each time with one extra line, so every upload is a new document that really gets processed), polls
 GET /v1/documents/{id} every 20 ms until it is done, and prints the latency distribution.
 
-    python scripts/bench_api.py --runs 20 [--workers 2] [--url http://127.0.0.1:8000]
+    python scripts/bench_api.py --runs 20 [--workers 2] [--burst 20] [--url http://127.0.0.1:8000]
+
+--burst N then uploads N new documents at once and reports how long until all are done (throughput).
 """
 
 from __future__ import annotations
@@ -58,10 +60,21 @@ def one_upload(client: httpx.Client, data: bytes, name: str) -> float:
         time.sleep(0.02)
 
 
+def burst(client: httpx.Client, seed: bytes, stamp: int, count: int) -> float:
+    from concurrent.futures import ThreadPoolExecutor
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(lambda i: one_upload(client, seed + f"\n（并发 {stamp} {i}）\n".encode(), f"burst-{i}.txt"),
+                      range(count)))
+    return time.perf_counter() - started
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=20)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--burst", type=int, default=0)
     parser.add_argument("--url", help="an already running server (default: start one)")
     args = parser.parse_args()
     seed = SEED.read_bytes()
@@ -73,6 +86,7 @@ def main() -> None:
                 first = one_upload(client, seed + f"\n（基准 {stamp} 首次）\n".encode(), "seed-first.txt")
                 latencies = [one_upload(client, seed + f"\n（基准 {stamp} {i}）\n".encode(), f"seed-{i}.txt")
                              for i in range(args.runs)]
+                burst_s = burst(client, seed, stamp, args.burst) if args.burst else None
         finally:
             if process is not None:
                 process.terminate()
@@ -82,6 +96,8 @@ def main() -> None:
     print(f"seed report upload → result (one at a time, {args.runs} runs, {args.workers} workers, {url})")
     print(f"  first document after start: {first * 1000:.0f} ms")
     print(f"  median {statistics.median(ms):.0f} ms · p90 {p90:.0f} ms · min {ms[0]:.0f} ms · max {ms[-1]:.0f} ms")
+    if burst_s is not None:
+        print(f"  {args.burst} uploads at once: all done in {burst_s:.1f} s ({args.burst / burst_s:.1f} documents/s)")
 
 
 if __name__ == "__main__":
