@@ -134,15 +134,28 @@ def _is_digit_run(text: str) -> bool:
 
 
 def _flattened_rows(table: RawTable) -> list[RawRow]:
-    """A table whose borders were lost (D1): label text and digit runs alternate; cut it at each run.
+    """A table whose borders were lost (D1): rows of label text and ambiguous digit runs, as the backend cut them;
+    a cell that still mixes labels and digits is cut here the same way."""
+    rows: list[RawRow] = []
+    for cells in table.rows:
+        page = next((c.page for c in cells if c.page is not None), None)
+        for cell in cells:
+            if cell.ambiguous and rows:
+                rows[-1].values.extend(ValueSlot(t, page, ambiguous=True) for t in fold(cell.text).split())
+            else:
+                rows.extend(RawRow(label, [ValueSlot(t, page, ambiguous=True) for t in digits.split()],
+                                   table.index, page, flattened=True)
+                            for label, digits in cut_run_together(fold(cell.text)))
+    return rows
+
+
+def cut_run_together(text: str) -> list[tuple[str, str]]:
+    """(label, digits) pairs of a text whose cell borders were lost.
 
     A run followed by "N." or "N、" and label text ends with that list number ("00000002.其他法律…"): the
     templates number items 1–8, so the last digit before the punctuation is the numbering, not data.
     """
-    text = "".join(c.text for row in table.rows for c in row)
-    text = fold(text)
-    page = next((c.page for row in table.rows for c in row if c.page is not None), None)
-    rows: list[RawRow] = []
+    pairs: list[tuple[str, str]] = []
     label_start = 0
     for run in _RUN.finditer(text):
         digits = run.group().rstrip()
@@ -150,15 +163,13 @@ def _flattened_rows(table: RawTable) -> list[RawRow]:
         numbering = end < len(text) and text[end] in _NUMBERING_PUNCT and text[end + 1: end + 2] not in ("", " ")
         if numbering:
             digits = digits[:-1].rstrip()
-        label = text[label_start: run.start()]
-        if label.strip():
-            tokens = digits.split()
-            rows.append(RawRow(label.strip(), [ValueSlot(t, page, ambiguous=True) for t in tokens],
-                               table.index, page, flattened=True))
-        elif rows and digits:
-            rows[-1].values.extend(ValueSlot(t, page, ambiguous=True) for t in digits.split())
+        label = text[label_start: run.start()].strip()
+        if label:
+            pairs.append((label, digits))
+        elif pairs and digits:
+            pairs[-1] = (pairs[-1][0], f"{pairs[-1][1]} {digits}")
         label_start = end - 1 if numbering else run.end()
     tail = text[label_start:].strip()
     if tail:
-        rows.append(RawRow(tail, [], table.index, page, flattened=True))
-    return rows
+        pairs.append((tail, ""))
+    return pairs
