@@ -176,3 +176,14 @@ def test_digit_splits_respect_boundaries_and_leading_zeros():
     assert ("64", "0", "0", "2", "0", "4", "70") in splits(["640020470"], 7)
     assert all(not p.startswith("0") or p == "0" for cut in splits(["1020310"], 4) for p in cut)
     assert splits(["12"], 3) == []
+
+
+def test_cut_run_together_keeps_list_numbers_with_their_labels():
+    from service.tables.recognize import cut_run_together
+
+    text = "（三）不予公开1.属于国家秘密00000002.其他法律行政法规禁止公开0000000（四）无法提供1、本机关不掌握相关政府信息300000 3"
+    assert cut_run_together(text) == [
+        ("（三）不予公开", ""), ("1.属于国家秘密", "0000000"), ("2.其他法律行政法规禁止公开", "0000000"),
+        ("（四）无法提供", ""), ("1、本机关不掌握相关政府信息", "300000 3"),
+    ]
+    assert cut_run_together("行政事业性收费24252.311082三、收到") == [("行政事业性收费", "24252.311082"), ("三、收到", "")]
