@@ -96,3 +96,6 @@ def test_gusu_x13_h1_r8(client):
     assert [f["severity"] for f in cross_year(later, "R8")] == ["info"]
     report = client.get(f"/v1/documents/{later['id']}/report").text
     assert "2022年度报告" in report and 'class="fig state-warning"' in report
+    assert client.delete(f"/v1/documents/{earlier['id']}").status_code == 204
+    later = client.get(f"/v1/documents/{later['id']}").json()
+    assert not cross_year(later), "with the 2022 report deleted, nothing is compared with it"

@@ -15,7 +15,7 @@ from service.api.uploads import check_readable, read_limited, source_name
 from service.ingest import IngestError
 from service.ingest.sniff import sniff
 from service.report import export_csv, export_xlsx, render_report_html
-from service.store import DocumentRow, Status, Store
+from service.store import DocumentRow, Status, Store, processing
 from service.store.repository import ListFilter, load_result
 
 router = APIRouter()
@@ -111,7 +111,7 @@ async def get_document(request: Request, doc_id: str) -> Response:
 
 @router.delete("/v1/documents/{doc_id}", status_code=204, tags=["documents"])
 async def delete_document(request: Request, doc_id: str) -> Response:
-    if not await run_in_threadpool(_store(request).delete, doc_id):
+    if not await run_in_threadpool(processing.delete_document, _store(request), doc_id):
         raise HTTPException(404, f"no document with id {doc_id!r}")
     return Response(status_code=204)
 

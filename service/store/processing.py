@@ -96,10 +96,25 @@ def record_result(store: Store, outcome: Outcome) -> bool:
     result = apply_history(result, history_for(store, result, exclude_id=outcome.doc_id))
     if not store.finish(outcome.doc_id, result):
         return False
-    for later in store.same_agency_reports(result.document.agency, result.document.year, +1, outcome.doc_id):
+    refresh_next_year(store, result.document.agency, result.document.year, outcome.doc_id)
+    return True
+
+
+def refresh_next_year(store: Store, agency: str | None, year: int | None, changed_id: str) -> None:
+    """Recompute the cross-year findings of the agency's report for year + 1 (its previous year changed)."""
+    for later in store.same_agency_reports(agency, year, +1, changed_id):
         later_result = load_result(later)
         if later_result is not None:
             store.replace_result(later.id, apply_history(later_result, history_for(store, later_result, later.id)))
+
+
+def delete_document(store: Store, doc_id: str) -> bool:
+    """Delete a document and its original; the next year's report stops being compared with it."""
+    row = store.get(doc_id)
+    if row is None or not store.delete(doc_id):
+        return False
+    if row.status == "done":
+        refresh_next_year(store, row.agency, row.year, doc_id)
     return True
 
 
