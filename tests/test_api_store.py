@@ -77,6 +77,16 @@ def test_migrations_are_idempotent(store):
         assert connection.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0001"
 
 
+def test_models_match_the_migrations(store):
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from service.store.models import Base
+
+    with store.engine.connect() as connection:
+        assert compare_metadata(MigrationContext.configure(connection), Base.metadata) == []
+
+
 def test_content_addressed_originals(store):
     row, created = store.add(b"report one", "a.txt")
     again, created_again = store.add(b"report one", "b.txt")
