@@ -402,3 +402,17 @@ def test_a_first_row_that_lost_its_label_still_joins_table_three():
     analysis = stage_on([two, three])
     assert analysis.tables["requests"].rows["new_received"]["total"].value == 42
     assert analysis.tables["active_disclosure"].rows["normative_documents"]["in_force"].value == 13
+
+
+def test_a_row_cut_by_a_page_break_gets_its_numbers_back():
+    """D4: the numbers sit in a row beside the group cell only, the row label in the next row with empty cells."""
+    group = "三、本年度办理结果"
+    grid = [
+        ["一、本年新收政府信息公开申请数量", "", "", "5", "0", "0", "0", "0", "0", "5"],
+        [group, "（三）不予公开", "4.保护第三方合法权益", "0", "0", "0", "0", "0", "0", "0"],
+        [group, "（三）不予公开", "", "2", "0", "0", "0", "0", "0", "2"],
+        [group, "（三）不予公开", "5.属于三类内部事务信息", "", "", "", "", "", "", ""],
+        [group, "（三）不予公开", "6.属于四类过程性信息", "3", "0", "0", "0", "0", "0", "3"],
+    ]
+    table = stage_on([grid]).tables["requests"]
+    assert [c.value for c in table.rows["denied.internal_affairs"].values()] == [2, 0, 0, 0, 0, 0, 2]

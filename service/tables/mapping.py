@@ -118,8 +118,8 @@ def place_rows(build: TableBuild, rows: list[RawRow], vocab: TableVocabulary) ->
                 continue
             build.placed[label.key] = PlacedRow(label, row)
             sequence.append((order[label.key], row))
-        elif label is None and row.filled:
-            sequence.append((None, row))
+        elif row.filled and (label is None or label.is_header):
+            sequence.append((None, row))  # numbers without a row label (D16), or beside a group cell only (D4)
     _fill_gaps(build, sequence, data_rows)
 
 
@@ -141,10 +141,28 @@ def _fill_gaps(build: TableBuild, sequence: list[tuple[int | None, RawRow]], dat
             if len(gap) == len(pending):
                 for label, raw in zip(gap, pending):
                     build.placed[label.key] = PlacedRow(label, raw)
-            else:
+            elif not _lend_to_empty_neighbour(build, pending, data_rows, previous, index):
                 build.unplaced.extend(pending)
             pending = []
         previous = index
+
+
+def _lend_to_empty_neighbour(build: TableBuild, pending: list[RawRow], data_rows: list[RowLabel],
+                             previous: int, following: int) -> bool:
+    """A row cut by a page break (D4) can leave its label with empty cells and its numbers in a row of their own:
+    one such row of numbers fills the labelled neighbour that has none."""
+    if len(pending) != 1:
+        return False
+    for index in (following, previous):
+        if 0 <= index < len(data_rows):
+            placed = build.placed.get(data_rows[index].key)
+            if placed is not None and not placed.raw.filled:
+                numbers = pending[0]
+                placed.raw = RawRow(placed.raw.label, numbers.values, numbers.table_index, numbers.page,
+                                    numbers.flattened, placed.raw.match, header_cols=numbers.header_cols,
+                                    label_cols=numbers.label_cols)
+                return True
+    return False
 
 
 def read_cells(build: TableBuild) -> None:
