@@ -63,6 +63,7 @@ def test_api_keys(tmp_path):
                 response = anonymous.request(method, path)
                 assert response.status_code == 401, path
                 assert "API key" in response.json()["detail"] and response.headers["www-authenticate"].startswith("Bearer")
+            assert anonymous.get("/docs-assets/swagger-ui.css").status_code == 200, "public files of the docs page"
             wrong = anonymous.get("/v1/documents", headers={"Authorization": "Bearer key-three"})
             assert wrong.status_code == 401
         with server.client(headers={"Authorization": "Bearer key-two"}) as client:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import time
 from html.parser import HTMLParser
 
 import pytest
@@ -182,5 +183,22 @@ def test_report_page_in_chromium(api_server, tmp_path):
         assert shot.stat().st_size > 50_000 and shot.read_bytes().startswith(b"\x89PNG")
         assert browser.console_errors() == []
         assert browser.evaluate("document.documentElement.dataset.jsErrors || ''") == ""
+    finally:
+        browser.close()
+
+
+def test_api_docs_page_works_offline(api_server, tmp_path):
+    """/docs renders every route with Swagger UI served by the service itself (no CDN)."""
+    browser = Browser(tmp_path / "profile")
+    try:
+        browser.navigate(f"{api_server.base_url}/docs")
+        deadline = time.monotonic() + 20
+        while browser.evaluate("document.querySelectorAll('.opblock').length") < 10:
+            assert time.monotonic() < deadline, "Swagger UI did not render the operations"
+            time.sleep(0.2)
+        sources = browser.evaluate("[...document.scripts, ...document.querySelectorAll('link')]"
+                                   ".map(e => e.src || e.href).filter(Boolean)")
+        assert sources and all(s.startswith(api_server.base_url) for s in sources), sources
+        assert browser.console_errors() == []
     finally:
         browser.close()

@@ -21,6 +21,8 @@ from service.store import Store
 log = logging.getLogger("nianbao.api")
 _MULTIPART_SLACK = 64 * 1024
 _OPEN_PATHS = ("/healthz",)
+_OPEN_PREFIXES = ("/docs-assets/",)
+"""Swagger UI's own scripts and styles: public files, served here so that /docs works without a CDN."""
 
 
 async def _send_json(send: Send, status: int, detail: str, headers: list[tuple[bytes, bytes]] = ()) -> None:
@@ -68,7 +70,8 @@ class BearerAuth:
         self.keys = [k.encode() for k in keys]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or not self.keys or scope["path"] in _OPEN_PATHS:
+        path = scope.get("path", "")
+        if scope["type"] != "http" or not self.keys or path in _OPEN_PATHS or path.startswith(_OPEN_PREFIXES):
             return await self.app(scope, receive, send)
         header = dict(scope["headers"]).get(b"authorization", b"")
         scheme, _, token = header.partition(b" ")
@@ -108,9 +111,11 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
         version=__version__,
         description="政府信息公开工作年度报告: upload a report, get its tables, figures and audit findings.",
         lifespan=lifespan,
+        docs_url=None,
     )
     app.state.settings = settings
     app.include_router(router)
+    _serve_docs_offline(app)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
@@ -129,6 +134,24 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
     app.add_middleware(BodyLimit, max_bytes=settings.max_upload_bytes)
     app.add_middleware(BearerAuth, keys=settings.api_keys)
     return app
+
+
+def _serve_docs_offline(app: FastAPI) -> None:
+    """OpenAPI at /docs with Swagger UI served from the installed package, not from a CDN (intranets, and CDNs
+    that are slow or blocked where the users are)."""
+    from fastapi.openapi.docs import get_swagger_ui_html
+    from fastapi.responses import HTMLResponse
+    from fastapi.staticfiles import StaticFiles
+    from swagger_ui_bundle import swagger_ui_path
+
+    app.mount("/docs-assets", StaticFiles(directory=swagger_ui_path), name="docs-assets")
+
+    @app.get("/docs", include_in_schema=False)
+    async def docs() -> HTMLResponse:
+        return get_swagger_ui_html(openapi_url=app.openapi_url, title=f"{app.title} · API",
+                                   swagger_js_url="/docs-assets/swagger-ui-bundle.js",
+                                   swagger_css_url="/docs-assets/swagger-ui.css",
+                                   swagger_favicon_url="/docs-assets/favicon-32x32.png")
 
 
 def _jsonable(errors) -> list[dict]:
