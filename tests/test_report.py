@@ -88,6 +88,17 @@ def test_failing_cells_are_marked_and_findings_sorted(inconsistent_result):
     assert evidence_links and set(evidence_links) <= ids, "every evidence link lands on an element of the page"
 
 
+@pytest.mark.parametrize("path", [p for p in sorted(REAL.iterdir()) if p.suffix in (".txt", ".md", ".html")],
+                         ids=lambda p: p.name)
+def test_every_real_text_document_renders(path):
+    result = analyze_bytes(path.read_bytes(), path.name)
+    page = render_report_html(result)
+    assert page.count('<mark class="fig') == len({f.start for f in result.figures})
+    assert len(Elements(page).with_class("li", "finding")) == len(result.findings)
+    assert load_workbook(io.BytesIO(export_xlsx(result)))["findings"].max_row == len(result.findings) + 1
+    assert export_csv(result).startswith("\ufeffsheet,".encode())
+
+
 def test_csv_sheets(inconsistent_result):
     rows = list(csv.DictReader(io.StringIO(export_csv(inconsistent_result, sheet="findings").decode("utf-8-sig"))))
     assert [r["rule"] for r in rows] == [f.rule for f in sorted(inconsistent_result.findings,

@@ -61,6 +61,8 @@ def _figure_piece(result: Result, figure: Figure, index: FindingIndex) -> Piece:
            ("类型", lab["kind"].get(figure.kind, figure.kind))]
     if figure.subject:
         tip.append(("对象", figure.subject))
+    if figure.page:
+        tip.append(("页码", f"第 {figure.page} 页"))
     if figure.change:
         tip.append(("变化", lab["change"].get(figure.change, figure.change)))
     if figure.part_of:
