@@ -232,3 +232,19 @@ def test_every_finding_speaks_both_languages(seed_document):
     _, findings = check(seed_document, requests_table(new_received=40, total=41))
     assert findings
     assert all(f.message_zh and f.message_en for f in findings)
+
+
+def test_none_stated_in_words_against_table_four():
+    document = text_document(spec_sentences()["E35"])
+    _, findings = check(document, review=review_table(review=(0, 0, 0, 1, 1)))
+    (x9,) = by_rule(findings, "X9")
+    assert (x9.severity, x9.expected, x9.actual, x9.data["zero_claim"]) == ("error", 1, 0, True)
+    assert x9.evidence[0].kind == "text" and not by_rule(findings, "X10")
+    _, findings = check(document, review=review_table())
+    assert not by_rule(findings, "X9") and not by_rule(findings, "X10")
+
+
+def test_a_negated_outcome_is_not_a_zero_count():
+    document = text_document("全年未发生因依申请公开被行政复议纠错或行政诉讼败诉情形。")
+    _, findings = check(document, review=review_table((40, 0, 10, 5, 55), (2, 0, 4, 6, 12)))
+    assert not by_rule(findings, "X9") and not by_rule(findings, "X10")

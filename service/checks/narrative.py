@@ -126,7 +126,36 @@ def _fmt(value: int | float) -> str:
     return str(int(value)) if float(value).is_integer() else str(value)
 
 
+def _zero_claims(analysis, rule_id: str) -> Iterable[Finding]:
+    """"未出现申请行政复议、提起行政诉讼的情况": a count stated as none, with no digit, against its cells."""
+    text = analysis.document.text
+    for claim in load("metrics").get("zero_claim", []):
+        if claim["rule"] != rule_id:
+            continue
+        match = re.search(claim["pattern"], text)
+        cell = resolve(analysis.tables, claim["key"]) if match else None
+        if cell is None or cell.value == 0:
+            continue
+        label_zh, label_en = _LABELS[rule_id]
+        yield Finding(
+            rule=rule_id, severity="warning" if any(w in _clause(text, match) for w in load("metrics")["scope_words"])
+            else "error",
+            message_zh=f"正文称“{match.group(0)}”（{label_zh}为 0），但表格数值为 {_fmt(cell.value)}",
+            message_en=f"The narrative says there were no {label_en} (\"{match.group(0)}\"), but the table gives "
+                       f"{_fmt(cell.value)}",
+            expected=cell.value, actual=0,
+            evidence=[Evidence(kind="text", start=match.start(), end=match.end()), *cell.cells],
+            data={"metric": claim["key"], "zero_claim": True},
+        )
+
+
+def _clause(text: str, match: re.Match) -> str:
+    start = max(text.rfind(c, 0, match.start()) for c in "。\n")
+    return text[start + 1:match.end()]
+
+
 def _compare(analysis, rule_id: str, severity: str = "error") -> Iterable[Finding]:
+    yield from _zero_claims(analysis, rule_id)
     for figure, cell in _linked(analysis, rule_id):
         if figure.value == cell.value:
             continue
@@ -140,6 +169,7 @@ def _compare(analysis, rule_id: str, severity: str = "error") -> Iterable[Findin
 @rule("X1")
 def received_vs_table(analysis) -> Iterable[Finding]:
     """收到/受理/新收 N ↔ 一、本年新收 (N); some reports fold 上年结转 into 收到 (N + C, 平潭 2022)."""
+    yield from _zero_claims(analysis, "X1")
     for figure, cell in _linked(analysis, "X1"):
         if figure.value == cell.value:
             continue
