@@ -15,6 +15,7 @@ from service.pipeline import Analysis, analyze_bytes
 from service.result import DocumentInfo
 from service.tables.identities import APPLICANT_COLUMNS, OUTCOME_ROWS_2021, REVIEW_ROWS
 from service.tables.labels import vocabulary
+from service.checks.registry import RULES
 from service.tables.stage import extract_tables
 from tests import render
 
@@ -250,13 +251,25 @@ def test_2019_table_two_is_read_with_its_own_columns():
         ["信息内容", "上一年项目数量", "本年增/减", "处理决定数量"],
         ["行政许可", "500", "-3", "12000"],
         ["其他对外管理服务事项", "40", "0", "800"],
+        ["第二十条第（八）项", "", "", ""],
+        ["信息内容", "上一年项目数量", "本年增/减", ""],
+        ["行政事业性收费", "12", "-1", ""],
+        ["第二十条第（九）项", "", "", ""],
+        ["信息内容", "采购项目数量", "采购总金额", ""],
+        ["政府集中采购", "3", "251000元", ""],
     ]
-    table = stage_on([grid]).tables["active_disclosure"]
+    analysis = stage_on([grid])
+    table = analysis.tables["active_disclosure"]
     assert table.template == "2019"
     assert {c: v.value for c, v in table.rows["normative_documents"].items()} == \
         {"new_made": 60, "new_published": 60, "total_published": 900}
     assert table.rows["licensing"]["change"].value == -3
     assert table.rows["other_services"]["decisions"].value == 800
+    assert table.rows["fees"]["change"].value == -1
+    amount = table.rows["procurement"]["amount"]
+    assert (amount.value, amount.note) == (251000, "元")
+    findings = [f for rule_id in ("H2", "H3") for f in RULES.get(rule_id)(analysis)]
+    assert not findings, [f.message_en for f in findings]
 
 
 def test_a_text_cell_is_reported_and_kept_apart():
@@ -319,8 +332,6 @@ def test_blank_cells_of_a_2019_table_stay_in_their_columns():
     assert (granted["natural_person"].value, granted["total"].status) == (272, "blank")
     assert table.rows["other"]["natural_person"].value == 0
     assert table.rows["denied.law_prohibited"]["natural_person"].status == "blank"
-    from service.checks.registry import RULES
-
     findings = [f for rule_id in TABLE_RULES + ["D7"] for f in RULES.get(rule_id)(analysis)]
     assert not [f for f in findings if f.severity == "error"], [f.message_en for f in findings]
     assert [f.rule for f in findings if f.rule == "D7"] == ["D7"]
