@@ -19,8 +19,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from service.pipeline import analyze_bytes  # noqa: E402
-from service.result import Cell, TableResult  # noqa: E402
+from service.pipeline import analyze_bytes
+from service.result import Cell, TableResult
 
 GOLD_DIR = ROOT / "corpora" / "gold" / "tables"
 SOURCE_DIRS = (ROOT / "corpora" / "real", ROOT / "corpora" / "seed")
@@ -43,7 +43,7 @@ class Score:
         return self.right / self.total if self.total else 1.0
 
 
-def cell_matches(gold: int | float | None, cell: Cell | None) -> bool:
+def cell_matches(gold: float | None, cell: Cell | None) -> bool:
     if cell is None:
         return False
     if gold is None:

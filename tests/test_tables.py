@@ -152,8 +152,8 @@ def test_pingtan_run_together_requests_rows(corpus, name, row, expected):
 ])
 def test_pingtan_run_together_table_four(corpus, name, expected):
     result = corpus[name]
-    got = sum((values(result, "review_litigation", row) for row in
-               ("review", "litigation_direct", "litigation_after_review")), [])
+    got = [v for row in ("review", "litigation_direct", "litigation_after_review")
+           for v in values(result, "review_litigation", row)]
     assert got == expected
     resolved = [f for f in result.findings if f.rule == "D1" and f.evidence[0].table == "review_litigation"]
     assert len(resolved) == 1 and resolved[0].severity == "info"

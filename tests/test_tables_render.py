@@ -9,13 +9,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from service.checks.registry import RULES
 from service.document import RawTable
 from service.ingest.builder import grid_from_texts
 from service.pipeline import Analysis, analyze_bytes
 from service.result import DocumentInfo
 from service.tables.identities import APPLICANT_COLUMNS, OUTCOME_ROWS_2021, REVIEW_ROWS
 from service.tables.labels import vocabulary
-from service.checks.registry import RULES
 from service.tables.stage import extract_tables
 from tests import render
 
@@ -342,8 +342,8 @@ def test_blank_cells_of_a_2019_table_stay_in_their_columns():
 
 def flattened_text(values: dict) -> str:
     """Tables 三 and 四 as an archived page prints them: labels and digits with every cell border lost."""
-    parts = ["（本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和）申请人情况自然人法人或其他组织总计"
-             "商业企业科研机构社会公益组织法律服务机构其他"]
+    parts = [("（本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和）申请人情况自然人法人或其他组织总计"
+              "商业企业科研机构社会公益组织法律服务机构其他")]
     groups = {"denied": "（三）不予公开", "unable": "（四）无法提供", "not_processed": "（五）不予处理",
               "other": "（六）其他处理"}
     for row in vocabulary()["requests"].data_rows("2021"):

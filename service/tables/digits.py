@@ -116,35 +116,41 @@ def _total_last(run: _Run, cells: int) -> list[tuple[str, ...]]:
     for length in range(1, min(MAX_PIECE_DIGITS, len(text)) + 1):
         start = len(text) - length
         total_piece = text[start:]
-        if not _valid(total_piece) or "." in total_piece or not run.ends_cleanly(start, len(text)):
-            continue
-        total = int(total_piece)
-
-        def walk(pos: int, left: int, partial: int, prefix: tuple[str, ...]) -> None:
-            rest = start - pos
-            if left == 0:
-                if rest == 0 and partial == total:
-                    found.append(prefix + (total_piece,))
-                    if len(found) > MAX_CANDIDATES:
-                        raise TooManySplits
-                return
-            if rest < left or rest > left * length:
-                return
-            widest = -(-rest // left)  # some part has at least this many digits, so is at least 10^(widest-1)
-            if widest > 1 and total - partial < 10 ** (widest - 1):
-                return
-            if total - partial >= left * 10 ** (rest - left + 1):
-                return  # even the longest possible part could not make up what is missing
-            for end, piece in run.pieces_from(pos, max_len=min(length, rest - left + 1)):
-                if end > start or "." in piece:
-                    break
-                value = int(piece)
-                if partial + value > total:
-                    break
-                walk(end, left - 1, partial + value, prefix + (piece,))
-
-        walk(0, cells - 1, 0, ())
+        if _valid(total_piece) and "." not in total_piece and run.ends_cleanly(start, len(text)):
+            for parts in _parts_summing_to(run, start, cells - 1, int(total_piece)):
+                found.append((*parts, total_piece))
+                if len(found) > MAX_CANDIDATES:
+                    raise TooManySplits
     return found
+
+
+def _parts_summing_to(run: _Run, stop: int, count: int, total: int) -> Iterator[tuple[str, ...]]:
+    """Cuts of run.text[:stop] into `count` integers that sum to `total`."""
+    width = len(str(total))
+
+    def walk(pos: int, left: int, partial: int) -> Iterator[tuple[str, ...]]:
+        rest = stop - pos
+        if left == 0:
+            if rest == 0 and partial == total:
+                yield ()
+            return
+        if rest < left or rest > left * width:
+            return
+        widest = -(-rest // left)  # some part has at least this many digits, so is at least 10^(widest-1)
+        if widest > 1 and total - partial < 10 ** (widest - 1):
+            return
+        if total - partial >= left * 10 ** (rest - left + 1):
+            return  # even the longest possible part could not make up what is missing
+        for end, piece in run.pieces_from(pos, max_len=min(width, rest - left + 1)):
+            if end > stop or "." in piece:
+                break
+            value = int(piece)
+            if partial + value > total:
+                break
+            for tail in walk(end, left - 1, partial + value):
+                yield (piece, *tail)
+
+    return walk(0, count, 0)
 
 
 def as_number(piece: str) -> int | float:
