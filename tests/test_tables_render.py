@@ -425,5 +425,7 @@ def test_a_row_cut_by_a_page_break_gets_its_numbers_back():
         [group, "（三）不予公开", "5.属于三类内部事务信息", "", "", "", "", "", "", ""],
         [group, "（三）不予公开", "6.属于四类过程性信息", "3", "0", "0", "0", "0", "0", "3"],
     ]
-    table = stage_on([grid]).tables["requests"]
+    analysis = stage_on([grid])
+    table = analysis.tables["requests"]
     assert [c.value for c in table.rows["denied.internal_affairs"].values()] == [2, 0, 0, 0, 0, 0, 2]
+    assert [f.rule for f in analysis.findings if f.rule == "D4"] == ["D4"]

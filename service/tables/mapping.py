@@ -161,6 +161,14 @@ def _lend_to_empty_neighbour(build: TableBuild, pending: list[RawRow], data_rows
                 placed.raw = RawRow(placed.raw.label, numbers.values, numbers.table_index, numbers.page,
                                     numbers.flattened, placed.raw.match, header_cols=numbers.header_cols,
                                     label_cols=numbers.label_cols)
+                build.findings.append(Finding(
+                    rule="D4", severity="info",
+                    message_zh=f"{vocabulary()[build.key].name}“{placed.label.label}”一行的单元格为空，相邻一行只有数字"
+                               f"（疑为分页截断的同一行），已将这些数字归入该行。",
+                    message_en=f"{build.key}.{placed.label.key} had empty cells beside a row of numbers without a "
+                               f"label (a row cut by a page break); the numbers were read as that row's",
+                    evidence=[table_evidence(build.key, placed.label.key, numbers.page)],
+                ))
                 return True
     return False
 
