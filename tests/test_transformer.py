@@ -144,3 +144,27 @@ def test_rules_never_import_torch():
     done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120,
                           check=False)
     assert done.returncode == 0, done.stderr[-2000:]
+
+
+def test_extract_with_the_transformer_extractor(tmp_path):
+    """The committed model through the CLI: the seed's figures, the ones the model placed marked as its own."""
+    from service.nlp.transformer.extractor import model_available
+
+    if not model_available():
+        pytest.skip("models/transformer-figures is not installed")
+    out = tmp_path / "seed.json"
+    done = subprocess.run([sys.executable, "-m", "service.cli", "extract", "--extractor", "transformer", str(SEED),
+                           "-o", str(out)], cwd=ROOT, capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr[-2000:]
+    figures = {f["text"]: f for f in json.loads(out.read_text(encoding="utf-8"))["figures"]}
+    assert figures["6116 条"]["value"] == 6116 and figures["42 件"]["unit"] == "件"
+    assert figures["3431 条"]["subject"] == "政务动态"
+    assert {f["source"] for f in figures.values()} >= {"transformer"}
+
+
+def test_unknown_extractor_is_one_line_and_exit_2():
+    done = subprocess.run([sys.executable, "-m", "service.cli", "extract", "--extractor", "bert", str(SEED)],
+                          cwd=ROOT, capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 2 and done.stdout == ""
+    assert done.stderr.strip().splitlines() == ["nianbao: unknown extractor 'bert'; one of rules, spacy, transformer, "
+                                                "ensemble"]

@@ -23,6 +23,16 @@ class ExtractorUnavailable(ValueError):
     """The extractor's model is not installed (or the name is unknown): one line for the user."""
 
 
+def available_extractors() -> list[str]:
+    """The extractors whose models are installed here."""
+    from service.nlp.ner_component import model_dir
+    from service.nlp.transformer.extractor import model_available
+
+    ner, transformer = model_dir() is not None, model_available()
+    usable = {"rules": True, "spacy": ner, "transformer": transformer, "ensemble": ner and transformer}
+    return [name for name in EXTRACTORS if usable[name]]
+
+
 @cache
 def nlp_for(extractor: str) -> Language:
     from service.nlp.ner_component import add_trained_ner, model_dir

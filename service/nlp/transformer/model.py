@@ -7,15 +7,21 @@ transformer extractor is asked for. Loading never touches the network (`local_fi
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import asdict, dataclass
+from functools import cache
 from pathlib import Path
 
+import numpy as np
 import torch
 from transformers import BertConfig, BertForTokenClassification
 
 from service.nlp.transformer.tags import TAGS
 from service.nlp.transformer.tokenizer import CHAR_CLASSES, CharTokenizer, encode_classes
 
+THREADS_ENV = "NIANBAO_TORCH_THREADS"
+"""torch threads while tagging (default 1): the windows are small, so threads inside one matrix product cost more
+than they give; run documents in parallel instead (nianbao annotate --workers)."""
 SETTINGS_FILE = "nianbao.json"
 """What the extractor needs besides the weights: window length, whether token types carry character classes."""
 
@@ -103,29 +109,31 @@ def batch_tensors(encoded: list[tuple[list[int], list[int]]], pad_id: int) -> di
     return {"input_ids": ids, "token_type_ids": types, "attention_mask": mask}
 
 
-def _allowed_transitions() -> tuple[torch.Tensor, torch.Tensor]:
-    """BIO constraints: I-X only after B-X or I-X (also not first)."""
+@cache
+def _transition_penalties() -> tuple[np.ndarray, np.ndarray]:
+    """BIO constraints as additive log-penalties: I-X only after B-X or I-X, and never first."""
     n = len(TAGS)
-    allowed = torch.ones((n, n), dtype=torch.bool)
-    start = torch.ones(n, dtype=torch.bool)
+    between = np.zeros((n, n))
+    first = np.zeros(n)
     for j, tag in enumerate(TAGS):
         if tag.startswith("I-"):
-            start[j] = False
+            first[j] = -np.inf
             for i, prev in enumerate(TAGS):
-                allowed[i, j] = prev[2:] == tag[2:] and prev != "O"
-    return allowed, start
+                if prev == "O" or prev[2:] != tag[2:]:
+                    between[i, j] = -np.inf
+    return between, first
 
 
-def viterbi(log_probs: torch.Tensor) -> list[int]:
+def viterbi(log_probs: np.ndarray) -> list[int]:
     """The best BIO-valid tag sequence for (length, tags) log-probabilities."""
-    allowed, start = _allowed_transitions()
-    penalty = torch.where(allowed, 0.0, float("-inf"))
-    score = log_probs[0] + torch.where(start, 0.0, float("-inf"))
+    between, first = _transition_penalties()
+    score = log_probs[0] + first
     back = []
-    for t in range(1, log_probs.shape[0]):
-        best, arg = (score.unsqueeze(1) + penalty).max(dim=0)
+    for row in log_probs[1:]:
+        total = score[:, None] + between
+        arg = total.argmax(axis=0)
         back.append(arg)
-        score = best + log_probs[t]
+        score = total[arg, np.arange(len(arg))] + row
     path = [int(score.argmax())]
     for arg in reversed(back):
         path.append(int(arg[path[-1]]))
@@ -135,27 +143,36 @@ def viterbi(log_probs: torch.Tensor) -> list[int]:
 class Tagger:
     """Tags windows of text, a batch of windows of similar length per forward pass, BIO-constrained decoding."""
 
-    def __init__(self, path: Path, batch_size: int = 32):
+    def __init__(self, path: Path, batch_size: int = 32, threads: int | None = None):
         self.checkpoint = load_checkpoint(path)
         self.checkpoint.model.eval()
         self.max_chars = self.checkpoint.max_chars
         self.batch_size = batch_size
+        self.threads = threads or int(os.environ.get(THREADS_ENV, "1"))
 
     def tag(self, texts: list[str]) -> list[list[str]]:
         """One tag per character of each text (beyond `max_chars` characters: "O")."""
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
         tags: list[list[str]] = [[] for _ in texts]
+        previous_threads = torch.get_num_threads()
+        torch.set_num_threads(self.threads)
+        try:
+            self._tag_batches(texts, order, tags)
+        finally:
+            torch.set_num_threads(previous_threads)
+        return tags
+
+    def _tag_batches(self, texts: list[str], order: list[int], tags: list[list[str]]) -> None:
         with torch.inference_mode():
             for first in range(0, len(order), self.batch_size):
                 chunk = order[first: first + self.batch_size]
                 batch = batch_tensors([self.checkpoint.encode(texts[i]) for i in chunk],
                                       self.checkpoint.tokenizer.pad_id)
-                log_probs = self.checkpoint.model(**batch).logits.log_softmax(-1)[:, 1:]
+                log_probs = self.checkpoint.model(**batch).logits.log_softmax(-1)[:, 1:].numpy()
                 for row, i in enumerate(chunk):
                     n = min(len(texts[i]), self.max_chars)
                     path = viterbi(log_probs[row, :n]) if n else []
                     tags[i] = [TAGS[t] for t in path] + ["O"] * (len(texts[i]) - n)
-        return tags
 
 
 def architecture_of(checkpoint: Checkpoint) -> dict:
