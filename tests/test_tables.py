@@ -191,6 +191,8 @@ def test_markdown_rows_detached_from_labels_are_placed_by_template_order(corpus)
     result = corpus["shanghai_stcsm_2024.md"]
     assert values(result, "requests", "other.no_correction") == [8, 2, 0, 0, 0, 0, 10]
     assert values(result, "requests", "unable.needs_creation") == [6, 0, 0, 0, 0, 0, 6]
+    placed = next(f for f in result.findings if f.rule == "D16" and f.evidence[0].table == "requests")
+    assert {"partial", "unable.not_held", "other.no_correction"} <= set(placed.data["rows"])
     blank_total = result.tables["requests"].rows["carried_forward"]["total"]
     assert blank_total.status == "blank"
     assert not [f for f in result.findings if f.rule == "R3"]

@@ -44,6 +44,8 @@ class TableBuild:
     template: str
     placed: dict[str, PlacedRow] = field(default_factory=dict)
     unplaced: list[RawRow] = field(default_factory=list)
+    placed_by_order: list[str] = field(default_factory=list)
+    """Rows whose numbers came without a label and were placed by template order (D16)."""
     findings: list[Finding] = field(default_factory=list)
 
 
@@ -141,6 +143,7 @@ def _fill_gaps(build: TableBuild, sequence: list[tuple[int | None, RawRow]], dat
             if len(gap) == len(pending):
                 for label, raw in zip(gap, pending):
                     build.placed[label.key] = PlacedRow(label, raw)
+                    build.placed_by_order.append(label.key)
             elif not _lend_to_empty_neighbour(build, pending, data_rows, previous, index):
                 build.unplaced.extend(pending)
             pending = []

@@ -139,6 +139,16 @@ def _coverage_findings(build: TableBuild, result: TableResult | None, analysis: 
             evidence=[table_evidence(build.key, row, result.page) for row in missing],
             data={"code": "table_partial", "table": build.key, "missing_rows": missing},
         ))
+    if build.placed_by_order:
+        rows_zh = "、".join(row_zh(build.key, r) for r in build.placed_by_order)
+        findings.append(Finding(
+            rule="D16", severity="info",
+            message_zh=f"{name_zh}中有 {len(build.placed_by_order)} 行数字缺少行标签，按表格模板的行序归位：{rows_zh}。",
+            message_en=f"{len(build.placed_by_order)} rows of table {build.key} had numbers without a row label and "
+                       f"were placed by the template's row order: {', '.join(build.placed_by_order)}",
+            evidence=[table_evidence(build.key, r, result.page) for r in build.placed_by_order],
+            data={"rows": build.placed_by_order},
+        ))
     if leftovers:
         findings.append(Finding(
             rule="TABLE", severity="warning" if missing else "info",
