@@ -277,3 +277,17 @@ def test_a_model_component_slots_in_before_the_rules():
     figures = figures_from_doc(doc)
     assert [(f.value, f.source) for f in figures] == [(42, "model"), (31, "rules")]
     assert figures[1].refers_to == figures[0].id
+
+
+@pytest.mark.parametrize("example,subjects", [
+    ("E03", ["新闻发布活动", "新闻发布会"]),             # the noun after the number (191场…活动)
+    ("E16", ["领域", "单位信息"]),
+    ("E47", ["政务新媒体"]),
+    ("E88", ["政府网站"]),
+    ("E67", ["新闻发布会", "新闻通气会"]),
+    ("E90", ["信息", "信息公开", "政务动态", "其他信息"]),
+    ("E80", ["文章", "原创文章", "微信公众号目前关注人数", "短视频", "观看量", "粉丝数", "直播", "观看量", "点赞量"]),
+])
+def test_example_subjects(example, subjects):
+    doc = get_nlp()(_spec_sentences()[example])
+    assert [s._.subject for s in doc.spans["figures"]] == subjects

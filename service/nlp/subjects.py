@@ -37,11 +37,9 @@ def figure_subjects(doc: Doc) -> Doc:
     for i, span in enumerate(figures):
         if span._.kind in ("percent", "pp_change", "duration"):
             continue
-        backward = backward_subject(doc, span, previous_end(figures, i))
-        forward = forward_subject(doc, span)
-        if backward and forward and backward.endswith(tuple(_words()["verbs"])):
-            backward = None  # "通过微信公众号发布20680批次农产品抽检情况": the noun follows the number
-        span._.subject = backward or forward
+        # a noun right after the measure word is what is counted ("29 个政务新媒体", "4个领域250余家单位"); else the
+        # words before the number ("发布信息 6116 条")
+        span._.subject = forward_subject(doc, span) or backward_subject(doc, span, previous_end(figures, i))
     return doc
 
 
@@ -63,7 +61,8 @@ def backward_subject(doc: Doc, span: Span, stop_at: int) -> str | None:
 
 def forward_subject(doc: Doc, span: Span) -> str | None:
     """Number before the noun (E03, "29 个政务新媒体正常运营"): the words after the figure up to a verb or stop."""
-    end = tail_end(doc, span)
+    following = [f.start_char for f in doc.spans[FIGURES] if f.start_char >= span.end_char]
+    end = min([tail_end(doc, span), *following])
     stops = _words()["forward_stops"]
     out = []
     for token in doc[span.end:]:
