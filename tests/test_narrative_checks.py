@@ -248,3 +248,10 @@ def test_a_negated_outcome_is_not_a_zero_count():
     document = text_document("全年未发生因依申请公开被行政复议纠错或行政诉讼败诉情形。")
     _, findings = check(document, review=review_table((40, 0, 10, 5, 55), (2, 0, 4, 6, 12)))
     assert not by_rule(findings, "X9") and not by_rule(findings, "X10")
+
+
+def test_finance_2021_share_computed_on_the_parts_not_the_total():
+    _, findings = check(real_document("fujian_pingtan_finance_2021.txt"))
+    (x11,) = by_rule(findings, "X11")
+    assert (x11.actual, x11.expected) == (41.5, 38.8)
+    assert x11.data["matches_sum_of_parts"] == 477

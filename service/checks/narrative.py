@@ -221,14 +221,19 @@ def shares(analysis) -> Iterable[Finding]:
         base, evidence = bases[0]
         decimals = _decimals(share)
         expected = round(100 * counted.value / base, decimals) if base else None
+        siblings = [f.value for f in analysis.figures if counted.part_of and f.part_of == counted.part_of
+                    and f.relation == "part"]
+        parts_sum = sum(siblings) if len(siblings) > 1 else None
+        note = {"matches_sum_of_parts": parts_sum} if parts_sum and _share_ok(share, counted.value, parts_sum) else {}
         yield Finding(
             rule="X11", severity="warning",
-            message_zh=f"正文所述占比“{share.text}”与 {_fmt(counted.value)}/{_fmt(base)} = {expected}% 不符",
+            message_zh=f"正文所述占比“{share.text}”与 {_fmt(counted.value)}/{_fmt(base)} = {expected}% 不符"
+                       + (f"（与分项之和 {_fmt(parts_sum)} 相符）" if note else ""),
             message_en=f"The stated share {share.text} does not match {_fmt(counted.value)}/{_fmt(base)} = "
-                       f"{expected}%",
+                       f"{expected}%" + (f" (it matches the sum of the parts, {_fmt(parts_sum)})" if note else ""),
             expected=expected, actual=share.value,
             evidence=[figure_evidence(share), figure_evidence(counted), *evidence],
-            data={"bases_tried": [b for b, _ in bases]},
+            data={"bases_tried": [b for b, _ in bases], **note},
         )
 
 
