@@ -124,3 +124,27 @@ def test_document_over_the_time_limit_fails_and_the_pool_goes_on(tmp_path):
             assert small["status"] in ("done", "failed") and server.process.poll() is None
     finally:
         server.stop()
+
+
+def _is_worker(pid: int) -> bool:
+    try:
+        return b"spawn_main" in Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return False
+
+
+def test_stopped_server_leaves_no_worker_processes(tmp_path):
+    server = ApiServer(tmp_path / "data", NIANBAO_WORKERS="2").start()
+    try:
+        deadline = time.monotonic() + 60
+        while len(workers := _worker_processes(server.process.pid)) < 2:
+            assert time.monotonic() < deadline, "the pool started no workers"
+            time.sleep(0.1)
+        server.process.terminate()
+        server.process.wait(30)
+        deadline = time.monotonic() + 10
+        while alive := [pid for pid in workers if _is_worker(pid)]:
+            assert time.monotonic() < deadline, f"worker processes outlived the server: {alive}"
+            time.sleep(0.1)
+    finally:
+        server.stop()

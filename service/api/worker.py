@@ -64,7 +64,7 @@ class Processor:
         if self._thread:
             self._thread.join(timeout=10)
         if self._executor:
-            self._executor.shutdown(wait=False, cancel_futures=True)
+            _stop_workers(self._executor)
 
     def wake(self) -> None:
         self._wake.set()
@@ -150,8 +150,22 @@ class Processor:
 
     def _restart_pool(self, kill: bool = False) -> None:
         old = self._executor
-        if kill and isinstance(old, ProcessPoolExecutor):
-            for process in list((getattr(old, "_processes", None) or {}).values()):
-                process.kill()
-        old.shutdown(wait=False, cancel_futures=True)
+        if kill:
+            _stop_workers(old)
+        else:
+            old.shutdown(wait=False, cancel_futures=True)
         self._executor = self._new_executor()
+
+
+def _stop_workers(executor: Executor) -> None:
+    """Stop a pool now, with its worker processes: a document they were reading stays `processing` in the store
+    and is queued again at the next start. (Left alone, workers outlive a stopped server: each holds its own end
+    of the task queue, so it never sees the server go.)"""
+    processes = list((getattr(executor, "_processes", None) or {}).values())
+    executor.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        process.terminate()
+    for process in processes:
+        process.join(5)
+        if process.is_alive():
+            process.kill()
