@@ -7,6 +7,8 @@ import signal
 import time
 from pathlib import Path
 
+import pytest
+
 from tests.api_support import ApiServer, upload, wait_until_finished
 from tests.conftest import REAL, SEED
 
@@ -133,16 +135,18 @@ def _is_worker(pid: int) -> bool:
         return False
 
 
-def test_stopped_server_leaves_no_worker_processes(tmp_path):
+@pytest.mark.parametrize("stop_signal", [signal.SIGTERM, signal.SIGKILL], ids=["stopped", "killed"])
+def test_stopped_server_leaves_no_worker_processes(tmp_path, stop_signal):
+    """Stopped, the server stops its workers; killed (its workers not), they notice and end."""
     server = ApiServer(tmp_path / "data", NIANBAO_WORKERS="2").start()
     try:
         deadline = time.monotonic() + 60
         while len(workers := _worker_processes(server.process.pid)) < 2:
             assert time.monotonic() < deadline, "the pool started no workers"
             time.sleep(0.1)
-        server.process.terminate()
+        server.process.send_signal(stop_signal)
         server.process.wait(30)
-        deadline = time.monotonic() + 10
+        deadline = time.monotonic() + 30
         while alive := [pid for pid in workers if _is_worker(pid)]:
             assert time.monotonic() < deadline, f"worker processes outlived the server: {alive}"
             time.sleep(0.1)

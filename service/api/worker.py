@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
+import os
 import threading
 import time
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor, wait
@@ -18,6 +19,19 @@ log = logging.getLogger("nianbao.worker")
 
 
 _WARM_UP_TEXT = "某机关2023年政府信息公开工作年度报告\n一、总体情况\n本年共收到政府信息公开申请1件。".encode()
+
+
+def _exit_with_parent(parent: int) -> None:
+    """A worker whose server died without stopping it (SIGKILL, OOM killer) ends too, instead of idling forever."""
+    while os.getppid() == parent:
+        time.sleep(1)
+    os._exit(1)
+
+
+def _start_worker(server_pid: int) -> None:
+    """Initializer of each worker process: watch the server (it may be gone already), then warm up."""
+    threading.Thread(target=_exit_with_parent, args=(server_pid,), daemon=True, name="parent-watch").start()
+    _warm_up()
 
 
 def _warm_up() -> None:
@@ -77,7 +91,8 @@ class Processor:
         if self.mode == "thread":
             return ThreadPoolExecutor(self.workers, thread_name_prefix="nianbao-worker")
         context = multiprocessing.get_context("spawn")
-        executor = ProcessPoolExecutor(self.workers, mp_context=context, initializer=_warm_up)
+        executor = ProcessPoolExecutor(self.workers, mp_context=context, initializer=_start_worker,
+                                       initargs=(os.getpid(),))
         for _ in range(self.workers):
             executor.submit(_started)
         return executor
