@@ -70,13 +70,15 @@ class ApiServer:
         self.process.wait(10)
 
     def stop(self) -> None:
-        if self.process is None or self.process.poll() is not None:
+        """Stop the server, then kill whatever of its process group is left (workers of a killed server)."""
+        if self.process is None:
             return
-        self.process.terminate()
-        try:
-            self.process.wait(20)
-        except subprocess.TimeoutExpired:
-            self.kill()
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(20)
+            except subprocess.TimeoutExpired:
+                self.kill()
         try:
             os.killpg(self.process.pid, signal.SIGKILL)
         except ProcessLookupError:
