@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from bisect import bisect_right
+from typing import NamedTuple
+
 from spacy.tokens import Doc, Span
 
 from service.text import fold
@@ -11,36 +14,81 @@ STRONG_BOUNDARIES = frozenset("，,；;：:。！？!?\n")
 """Clause marks that end a predicate; 、 and brackets only separate list items and asides."""
 
 
+class Sentence(NamedTuple):
+    index: int
+    start: int
+    end: int
+    start_char: int
+    end_char: int
+
+
+def text_of(doc: Doc) -> str:
+    """doc.text, built once per doc (the property joins every token on each call)."""
+    cached = doc.user_data.get("nianbao_text")
+    if cached is None:
+        cached = doc.user_data["nianbao_text"] = doc.text
+    return cached
+
+
+def sentences(doc: Doc) -> list[Sentence]:
+    """The doc's sentences, computed once per doc (Span.sent walks the whole doc on every call)."""
+    cached = doc.user_data.get("nianbao_sentences")
+    if cached is None:
+        starts = [t.i for t in doc if t.is_sent_start or t.i == 0]
+        ends = starts[1:] + [len(doc)]
+        cached = [Sentence(k, a, b, doc[a].idx, doc[b - 1].idx + len(doc[b - 1].text))
+                  for k, (a, b) in enumerate(zip(starts, ends)) if b > a]
+        doc.user_data["nianbao_sentences"] = cached
+    return cached
+
+
+def sentence_of(span: Span) -> Sentence:
+    sents = sentences(span.doc)
+    return sents[max(bisect_right([s.start for s in sents], span.start) - 1, 0)]
+
+
+def previous_sentence_start(span: Span) -> int:
+    """Token index where the sentence before the span's starts (its own, for the first sentence)."""
+    sents = sentences(span.doc)
+    return sents[max(sentence_of(span).index - 1, 0)].start
+
+
 def lead_start(doc: Doc, span: Span, stop_at: int = 0, boundaries: frozenset[str] = CLAUSE_BOUNDARIES) -> int:
     """Start of the clause the figure is in, never before `stop_at` (e.g. the previous figure's end)."""
-    text = doc.text
+    text = text_of(doc)
     i = span.start_char
-    floor = max(stop_at, span.sent.start_char)
+    floor = max(stop_at, sentence_of(span).start_char)
     while i > floor and text[i - 1] not in boundaries:
         i -= 1
     return i
 
 
 def lead(doc: Doc, span: Span, stop_at: int = 0, boundaries: frozenset[str] = CLAUSE_BOUNDARIES) -> str:
-    return fold(doc.text[lead_start(doc, span, stop_at, boundaries):span.start_char])
+    return fold(text_of(doc)[lead_start(doc, span, stop_at, boundaries):span.start_char])
 
 
 def tail_end(doc: Doc, span: Span) -> int:
-    text = doc.text
+    text = text_of(doc)
     i = span.end_char
-    limit = span.sent.end_char
+    limit = sentence_of(span).end_char
     while i < limit and text[i] not in CLAUSE_BOUNDARIES:
         i += 1
     return i
 
 
 def tail(doc: Doc, span: Span) -> str:
-    return fold(doc.text[span.end_char:tail_end(doc, span)])
+    return fold(text_of(doc)[span.end_char:tail_end(doc, span)])
+
+
+def tokens_within(doc: Doc, start: int, end: int) -> list:
+    """The tokens lying wholly inside [start, end)."""
+    span = doc.char_span(start, end, alignment_mode="contract") if end > start else None
+    return list(span) if span is not None else []
 
 
 def tokens_between(doc: Doc, start: int, end: int) -> list[str]:
     """Texts of the tokens lying inside [start, end) (spaces dropped)."""
-    return [t.text for t in doc if t.idx >= start and t.idx + len(t.text) <= end and t.text.strip()]
+    return [t.text for t in tokens_within(doc, start, end) if t.text.strip()]
 
 
 def previous_end(figures: list[Span], i: int) -> int:

@@ -14,7 +14,7 @@ from functools import cache
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
-from service.nlp.context import STRONG_BOUNDARIES, lead, previous_end, tail
+from service.nlp.context import STRONG_BOUNDARIES, lead, previous_end, sentence_of, tail, text_of
 from service.nlp.lexicon import load
 from service.nlp.pipeline import FIGURES
 from service.text import fold
@@ -52,7 +52,8 @@ def figure_metrics(doc: Doc) -> Doc:
         clause = lead(doc, span, previous_end(figures, i), STRONG_BOUNDARIES) + " " + tail(doc, span)
         if exclude.search(clause):
             continue
-        sentence = fold(span.sent.text)
+        sent = sentence_of(span)
+        sentence = fold(text_of(doc)[sent.start_char:sent.end_char])
         for rule in rules:
             if rule.lead.search(clause) and (rule.context is None or rule.context.search(sentence)):
                 span._.metric, span._.rule = rule.key, rule.rule

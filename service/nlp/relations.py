@@ -15,7 +15,7 @@ from functools import cache
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
-from service.nlp.context import tokens_between
+from service.nlp.context import previous_sentence_start, sentence_of, text_of, tokens_between
 from service.nlp.lexicon import load
 from service.nlp.pipeline import FIGURES
 from service.text import fold
@@ -54,7 +54,7 @@ def figure_relations(doc: Doc) -> Doc:
 
 def _gap(doc: Doc, figures: list[Span], i: int) -> str:
     start = figures[i - 1].end_char if i > 0 else 0
-    return fold(doc.text[start:figures[i].start_char])
+    return fold(text_of(doc)[start:figures[i].start_char])
 
 
 def _mark_share_or_change(doc: Doc, figures: list[Span], i: int) -> None:
@@ -77,7 +77,7 @@ def _mark_share_or_change(doc: Doc, figures: list[Span], i: int) -> None:
             return
     if span._.kind == "percent" and i > 0 and (words["share"].search(clause) or re.fullmatch(r"\s*[（(]\s*", gap)):
         previous = figures[i - 1]
-        if previous._.kind == "count" and previous.sent.start == span.sent.start:
+        if previous._.kind == "count" and sentence_of(previous).start == sentence_of(span).start:
             span._.relation, span._.refers_to = "share", i - 1
         elif words["share"].search(clause):
             named = _count_named_by(doc, figures, i, words["share"].sub("", clause))
@@ -88,8 +88,7 @@ def _mark_share_or_change(doc: Doc, figures: list[Span], i: int) -> None:
 def _count_named_by(doc: Doc, figures: list[Span], i: int, words: str) -> int | None:
     """"…其中主动公开政府信息198条…。主动公开的政府信息占41.5%。": the share names its count by the same words."""
     wanted = _plain(words)
-    sent_start = figures[i].sent.start
-    lower = doc[sent_start - 1].sent.start if sent_start > 0 else 0
+    lower = previous_sentence_start(figures[i])
     for j in range(i - 1, -1, -1):
         if figures[j].start < lower:
             break
@@ -103,11 +102,9 @@ def _plain(text: str) -> str:
 
 
 def _previous_count(figures: list[Span], i: int, doc: Doc) -> int | None:
-    sent_start = figures[i].sent.start
     for j in range(i - 1, -1, -1):
         if figures[j]._.kind == "count" and figures[j]._.relation is None:
-            previous_sentence = doc[sent_start - 1].sent.start if sent_start > 0 else sent_start
-            return j if figures[j].start >= previous_sentence else None
+            return j if figures[j].start >= previous_sentence_start(figures[i]) else None
     return None
 
 
@@ -155,7 +152,7 @@ def _inclusive_owner(doc: Doc, figures: list[Span], i: int) -> int | None:
         j -= 1
     if j < 0 or figures[j]._.kind != "count" or figures[j]._.relation not in (None, "total", "part"):
         return None
-    between = fold(doc.text[figures[j].end_char:figures[i].start_char])
+    between = fold(text_of(doc)[figures[j].end_char:figures[i].start_char])
     opened = _words()["inclusive"].search(between)
     adjacent = opened is not None and not between[:opened.start()].strip()
     return j if adjacent and not re.search(r"[）)]", between[opened.end():]) else None
@@ -220,8 +217,8 @@ def _same_unit_to_sentence_end(doc: Doc, figures: list[Span], first: int) -> lis
 
 
 def _starts_breakdown(doc: Doc, figures: list[Span], j: int) -> bool:
-    end = figures[j + 1].start_char if j + 1 < len(figures) else figures[j].sent.end_char
-    return bool(_words()["part"].search(fold(doc.text[figures[j].end_char:end])))
+    end = figures[j + 1].start_char if j + 1 < len(figures) else sentence_of(figures[j]).end_char
+    return bool(_words()["part"].search(fold(text_of(doc)[figures[j].end_char:end])))
 
 
 def _is_new_statement(doc: Doc, span: Span, clause: str) -> bool:
@@ -234,11 +231,11 @@ def _is_new_statement(doc: Doc, span: Span, clause: str) -> bool:
 
 def _choose_total(doc: Doc, figures: list[Span], first: int, parts: list[int]) -> int | None:
     """The figure the parts break down: same unit first; the one they sum to, else the nearest."""
-    sent_start = figures[first].sent.start
-    lower = doc[sent_start - 1].sent.start if sent_start > 0 else 0
+    sent_start = sentence_of(figures[first]).start
+    lower = previous_sentence_start(figures[first])
     candidates = [j for j in range(first - 1, -1, -1)
                   if figures[j].start >= lower and _is_total_candidate(figures[j])]
-    current = [j for j in candidates if figures[j].sent.start == sent_start]
+    current = [j for j in candidates if sentence_of(figures[j]).start == sent_start]
     pool = current or candidates
     if not pool:
         return None
@@ -258,7 +255,7 @@ def _list_is_open(doc: Doc, figures: list[Span], parts: list[int]) -> bool:
     """等 right after a part ("…145 条等") or before the last part's words ("…等 3 条") leaves the list open."""
     open_words = _words()["open"]
     last = figures[parts[-1]]
-    after = fold(doc.text[last.end_char:last.end_char + 3]).lstrip()
+    after = fold(text_of(doc)[last.end_char:last.end_char + 3]).lstrip()
     return after.startswith(open_words)
 
 
@@ -276,7 +273,7 @@ def _mark_unmarked_breakdowns(doc: Doc, figures: list[Span]) -> None:
         items = []
         for j in range(i + 1, len(figures)):
             span, gap = figures[j], _gap(doc, figures, j)
-            if span.sent.start != total.sent.start or span._.unit != total._.unit or \
+            if sentence_of(span).start != sentence_of(total).start or span._.unit != total._.unit or \
                     not re.fullmatch(r"[，,、]\s*[^，,、；;。]*", gap.strip()) or not _is_counted(span) or \
                     not (span._.subject or "").endswith(head):
                 break

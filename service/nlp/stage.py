@@ -7,6 +7,7 @@ from collections.abc import Callable
 from spacy.tokens import Doc, Span
 
 from service.nlp.extractors import nlp_for
+from service.nlp.context import sentence_of
 from service.nlp.pipeline import FIGURES, get_nlp
 from service.pipeline import STAGES, Analysis
 from service.result import Figure
@@ -31,7 +32,7 @@ def _figure(span: Span, figure_id: str, ids: list[str], page_at: Callable[[int],
 
     return Figure(
         id=figure_id, text=span.text, start=span.start_char, end=span.end_char, page=page_at(span.start_char),
-        sentence=(span.sent.start_char, span.sent.end_char), value=span._.value, unit=span._.unit,
+        sentence=(sentence_of(span).start_char, sentence_of(span).end_char), value=span._.value, unit=span._.unit,
         kind=span._.kind, approximate=span._.approximate, subject=span._.subject, change=span._.change,
         part_of=ref(span._.part_of), metric=span._.metric, source=span._.source, relation=span._.relation,
         parts_open=span._.parts_open, refers_to=ref(span._.refers_to), rule=span._.rule,

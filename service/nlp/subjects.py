@@ -8,7 +8,7 @@ from functools import cache
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
-from service.nlp.context import lead_start, previous_end, tail_end
+from service.nlp.context import lead_start, previous_end, tail_end, text_of, tokens_within
 from service.nlp.lexicon import load
 from service.nlp.pipeline import FIGURES
 from service.text import fold
@@ -46,17 +46,17 @@ def figure_subjects(doc: Doc) -> Doc:
 def backward_subject(doc: Doc, span: Span, stop_at: int) -> str | None:
     start = lead_start(doc, span, stop_at)
     words = _words()
-    tokens = [t for t in doc if start <= t.idx and t.idx + len(t.text) <= span.start_char]
+    tokens = tokens_within(doc, start, span.start_char)
     verbs = [t for t in tokens if t.text in words["verbs"]]
     ends = [v.idx + len(v.text) for v in verbs]
-    if verbs and verbs[-1].text in words["copulas"] and not _trim(fold(doc.text[ends[-1]:span.start_char])):
+    if verbs and verbs[-1].text in words["copulas"] and not _trim(fold(text_of(doc)[ends[-1]:span.start_char])):
         before = ends[-2] if len(verbs) > 1 else start
-        return _trim(fold(doc.text[before:verbs[-1].idx]))
+        return _trim(fold(text_of(doc)[before:verbs[-1].idx]))
     for end in reversed(ends):
-        subject = _trim(fold(doc.text[end:span.start_char]))
+        subject = _trim(fold(text_of(doc)[end:span.start_char]))
         if subject:
             return subject
-    return None if verbs else _trim(fold(doc.text[start:span.start_char]))
+    return None if verbs else _trim(fold(text_of(doc)[start:span.start_char]))
 
 
 def forward_subject(doc: Doc, span: Span) -> str | None:
