@@ -24,7 +24,6 @@ def _words() -> dict:
         "suffixes": sorted(lex["subject_strip_suffixes"], key=len, reverse=True),
         "forward_stops": set(lex["forward_stops"]) | set(lex["verbs"]),
         "list_ends": tuple(lex["subject_list_ends"]),
-        "copulas": set(lex["copulas"]),
     }
 
 
@@ -48,15 +47,14 @@ def backward_subject(doc: Doc, span: Span, stop_at: int) -> str | None:
     words = _words()
     tokens = tokens_within(doc, start, span.start_char)
     verbs = [t for t in tokens if t.text in words["verbs"]]
-    ends = [v.idx + len(v.text) for v in verbs]
-    if verbs and verbs[-1].text in words["copulas"] and not _trim(fold(text_of(doc)[ends[-1]:span.start_char])):
-        before = ends[-2] if len(verbs) > 1 else start
-        return _trim(fold(text_of(doc)[before:verbs[-1].idx]))
-    for end in reversed(ends):
-        subject = _trim(fold(text_of(doc)[end:span.start_char]))
-        if subject:
-            return subject
-    return None if verbs else _trim(fold(text_of(doc)[start:span.start_char]))
+    if not verbs:
+        return _trim(fold(text_of(doc)[start:span.start_char]))
+    after_last = _trim(fold(text_of(doc)[verbs[-1].idx + len(verbs[-1].text):span.start_char]))
+    if after_last:
+        return after_last
+    # nothing between the verb and the number ("访问量达108932人次", "动态类信息发布 1744 条"): the words before it
+    before = verbs[-2].idx + len(verbs[-2].text) if len(verbs) > 1 else start
+    return _trim(fold(text_of(doc)[before:verbs[-1].idx]))
 
 
 def forward_subject(doc: Doc, span: Span) -> str | None:
