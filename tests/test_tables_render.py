@@ -429,3 +429,27 @@ def test_a_row_cut_by_a_page_break_gets_its_numbers_back():
     table = analysis.tables["requests"]
     assert [c.value for c in table.rows["denied.internal_affairs"].values()] == [2, 0, 0, 0, 0, 0, 2]
     assert [f.rule for f in analysis.findings if f.rule == "D4"] == ["D4"]
+
+
+def test_a_run_no_cut_of_which_adds_up_stays_open():
+    """Sixty 9s cut into seven counts never satisfy R3: every cut is listed, none is chosen; a run with exactly one
+    digit per cell has a forced cut, read as such (the checks then report what does not add up)."""
+    from service.document import Document, RawCell, SourceInfo
+
+    cells = [RawCell(text="一、本年新收政府信息公开申请数量", row=0, col=0),
+             RawCell(text="9" * 60, row=0, col=1, ambiguous=True),
+             RawCell(text="二、上年结转政府信息公开申请数量", row=1, col=0),
+             RawCell(text="0000000", row=1, col=1, ambiguous=True),
+             RawCell(text="（七）总计", row=2, col=0),
+             RawCell(text="1234567", row=2, col=1, ambiguous=True)]
+    raw = RawTable(index=0, rows=[cells[:2], cells[2:4], cells[4:]], anchor=0, flattened=True)
+    document = Document(source=SourceInfo(sha256="0", source_name="x", format="txt", size=0), text="", tables=[raw])
+    analysis = Analysis(document=document, info=DocumentInfo(sha256="0", source_name="x", format="txt"))
+    extract_tables(analysis)
+    table = analysis.tables["requests"]
+    assert all(c.status == "ambiguous" for c in table.rows["new_received"].values())
+    finding = next(f for f in analysis.findings if f.rule == "D1")
+    assert finding.data["fits_row_identity"] is False and finding.data["candidate_count"] > 1
+    assert [c.value for c in table.rows["total"].values()] == [1, 2, 3, 4, 5, 6, 7]
+    r3 = list(RULES.get("R3")(analysis))
+    assert [(f.evidence[0].row, f.evidence[0].col) for f in r3] == [("total", "total")]

@@ -36,6 +36,8 @@ class PlacedRow:
     all_cuts: int = 0
     narrowed_by: list[str] = field(default_factory=list)
     """What ruled cuts out: identity ids (R3, R1 …) or hints (X14, H1)."""
+    breaks_row: bool = False
+    """No cut satisfies the row's own identity: the candidates are every cut, and the row is inconsistent anyway."""
 
 
 @dataclass
@@ -231,6 +233,7 @@ def _read_run(build: TableBuild, placed: PlacedRow, n: int) -> None:
     try:
         local = splits(tokens, n, groups) if groups else []
         placed.candidates = local or splits(tokens, n)
+        placed.breaks_row = bool(groups) and not local
     except TooManySplits:
         placed.candidates = []
     if local and len(local) < placed.all_cuts:
@@ -346,15 +349,20 @@ def settle_runs(build: TableBuild) -> None:
             continue
         placed.cells = [_agreed_cell(placed.candidates, i, run, page) for i in range(len(columns))]
         shown = [" | ".join(c) for c in placed.candidates[:20]]
+        if placed.breaks_row:
+            why_zh = f"没有一种拆分满足 {ROW_RULES[build.key]}，共 {len(placed.candidates)} 种拆分"
+            why_en = f"no split satisfies {ROW_RULES[build.key]}; all {len(placed.candidates)} splits"
+        else:
+            why_zh = f"有 {len(placed.candidates)} 种拆分都说得通"
+            why_en = f"{len(placed.candidates)} splits all fit"
         build.findings.append(Finding(
             rule="D1", severity="warning",
             message_zh=f"{vocabulary()[build.key].name}“{placed.label.label}”的数字连在一起（{run}），"
-                       f"有 {len(placed.candidates)} 种拆分都说得通，无法确定：{'；'.join(shown)}",
-            message_en=f"run-together digits {run} in {build.key}.{key} split {len(placed.candidates)} ways that all "
-                       f"fit; left ambiguous: {'; '.join(shown)}",
+                       f"{why_zh}，无法确定：{'；'.join(shown)}",
+            message_en=f"run-together digits {run} in {build.key}.{key}: {why_en}; left ambiguous: {'; '.join(shown)}",
             actual=run, evidence=evidence,
             data={"run": run, "candidates": [list(c) for c in placed.candidates[:200]],
-                  "candidate_count": len(placed.candidates)},
+                  "candidate_count": len(placed.candidates), "fits_row_identity": not placed.breaks_row},
         ))
 
 
