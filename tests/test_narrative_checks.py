@@ -255,3 +255,34 @@ def test_finance_2021_share_computed_on_the_parts_not_the_total():
     (x11,) = by_rule(findings, "X11")
     assert (x11.actual, x11.expected) == (41.5, 38.8)
     assert x11.data["matches_sum_of_parts"] == 477
+
+
+# The whole pipeline (ingest → tables → figures → checks) on every real report: the narrative findings it makes, all
+# of them true ones (format-spec §7, MANIFEST.tsv). X13 (info) records an implied prior-year value.
+CORPUS_NARRATIVE_FINDINGS = {
+    "fujian_pingtan_approval_2022.txt": {("X12", "error", 353)},
+    "fujian_pingtan_econdev_2023.txt": {("X1", "error", 0)},
+    "fujian_pingtan_finance_2021.txt": {("X12", "error", 477), ("X11", "warning", 41.5)},
+    "fujian_pingtan_zone_2022.txt": {("X1", "info", 75), ("X1", "info", 72)},
+    "jiangsu_huaian_hongze_district_2024.pdf": {("X1", "warning", 17)},
+    "shanghai_city_office_2025.md": {("X13", "info", None)},
+    "shanghai_stcsm_2024.md": {("X12", "error", 2160)},
+}
+
+
+def test_seed_end_to_end():
+    from service.pipeline import analyze_bytes
+
+    result = analyze_bytes((ROOT / "corpora" / "seed" / "gusu_2023_report.txt").read_bytes(), "gusu.txt")
+    assert [(f.rule, f.severity) for f in result.findings if f.rule.startswith("X")] == [("X13", "info")]
+    assert len(result.figures) == 25 and sum(1 for f in result.figures if f.metric) == 7
+
+
+@pytest.mark.parametrize("path", sorted(p for p in REAL.iterdir() if p.name != "MANIFEST.tsv"), ids=lambda p: p.name)
+def test_corpus_narrative_findings(path):
+    from service.pipeline import analyze_bytes
+
+    result = analyze_bytes(path.read_bytes(), path.name)
+    found = {(f.rule, f.severity, None if f.rule == "X13" else f.actual)
+             for f in result.findings if f.rule.startswith("X")}
+    assert found == CORPUS_NARRATIVE_FINDINGS.get(path.name, set())
