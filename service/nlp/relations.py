@@ -1,7 +1,9 @@
 """`figure_relations`: how the figures of a sentence relate (issue 4 item 3, format-spec X11–X13).
 
 * totals and parts: "6116 条，其中信息公开 2540 条、政务动态 3431 条" → the parts' `part_of` is the total's index;
-  a list ending in 等 is open (`parts_open` on the total); "办结 1191 件（含上年结转 189 件）" is an open breakdown too;
+  a list ending in 等, or going on without figures, is open (`parts_open` on the total); "办结 1191 件（含上年结转
+  189 件）" names what a total includes (`relation` "included"); with no 其中, items of the total's head noun that add
+  up to within 10% of it are its parts ("主动公开政府信息364条，人事信息17条，…");
 * changes: "较去年增加 31%" → `change` increase, `refers_to` the figure it changes;
 * shares: "占 45.3%" or "59 件（45.3%）" → `relation` "share", `refers_to` the counted figure.
 Indices point into doc.spans["figures"].
@@ -22,6 +24,8 @@ from service.text import fold
 
 _SENTENCE_END = "。！？!?"
 _LONG_CLAUSE_AFTER_SEMICOLON = 12
+_IMPLICIT_SUM_TOLERANCE = 0.1
+_HEAD_NOUN_CHARS = 2
 
 
 @cache
@@ -45,7 +49,7 @@ def _words() -> dict:
 @Language.component("figure_relations")
 def figure_relations(doc: Doc) -> Doc:
     figures = list(doc.spans[FIGURES])
-    for i, span in enumerate(figures):
+    for i in range(len(figures)):
         _mark_share_or_change(doc, figures, i)
     _mark_parts(doc, figures)
     _mark_unmarked_breakdowns(doc, figures)
@@ -61,20 +65,11 @@ def _mark_share_or_change(doc: Doc, figures: list[Span], i: int) -> None:
     span, words = figures[i], _words()
     gap = _gap(doc, figures, i)
     clause = re.split(r"[，,；;。！？!?\n]", gap)[-1]
-    if span._.kind in ("percent", "pp_change") and words["change_marker"].search(clause):
-        direction = "increase" if words["increase"].search(clause) else "decrease" if words["decrease"].search(
-            clause) else None
-        if direction:
-            span._.change, span._.relation = direction, "change"
-            span._.refers_to = _previous_count(figures, i, doc)
-            return
-    if span._.kind == "count" and words["change_marker"].search(clause):
-        direction = "increase" if words["increase"].search(clause) else "decrease" if words["decrease"].search(
-            clause) else None
-        if direction:
-            span._.change, span._.relation = direction, "change"
-            span._.refers_to = _previous_count(figures, i, doc)
-            return
+    direction = _direction(clause) if words["change_marker"].search(clause) else None
+    if direction and span._.kind in ("percent", "pp_change", "count"):
+        span._.change, span._.relation = direction, "change"
+        span._.refers_to = _previous_count(figures, i, doc)
+        return
     if span._.kind == "percent" and i > 0 and (words["share"].search(clause) or re.fullmatch(r"\s*[（(]\s*", gap)):
         previous = figures[i - 1]
         if previous._.kind == "count" and sentence_of(previous).start == sentence_of(span).start:
@@ -83,6 +78,12 @@ def _mark_share_or_change(doc: Doc, figures: list[Span], i: int) -> None:
             named = _count_named_by(doc, figures, i, words["share"].sub("", clause))
             if named is not None:
                 span._.relation, span._.refers_to = "share", named
+
+
+def _direction(clause: str) -> str | None:
+    if _words()["increase"].search(clause):
+        return "increase"
+    return "decrease" if _words()["decrease"].search(clause) else None
 
 
 def _count_named_by(doc: Doc, figures: list[Span], i: int, words: str) -> int | None:
@@ -252,15 +253,11 @@ def _is_total_candidate(span: Span) -> bool:
 
 
 def _list_is_open(doc: Doc, figures: list[Span], parts: list[int]) -> bool:
-    """等 right after a part ("…145 条等") or before the last part's words ("…等 3 条") leaves the list open."""
+    """等 right after the last part ("…其他信息 145 条等") leaves the list open."""
     open_words = _words()["open"]
     last = figures[parts[-1]]
     after = fold(text_of(doc)[last.end_char:last.end_char + 3]).lstrip()
     return after.startswith(open_words)
-
-
-_IMPLICIT_SUM_TOLERANCE = 0.1
-_HEAD_NOUN_CHARS = 2
 
 
 def _mark_unmarked_breakdowns(doc: Doc, figures: list[Span]) -> None:
