@@ -6,8 +6,8 @@ from collections.abc import Callable
 
 from spacy.tokens import Doc, Span
 
-from service.nlp.extractors import nlp_for
 from service.nlp.context import sentence_of
+from service.nlp.extractors import nlp_for
 from service.nlp.pipeline import FIGURES, get_nlp
 from service.pipeline import STAGES, Analysis
 from service.result import Figure
