@@ -88,11 +88,6 @@ def locate_subject(folded: str, subject: str, start: int, end: int, sent_start: 
     return (after, after + len(subject)) if after >= 0 else None
 
 
-def held_out(texts: Iterable[str], window_keys: set[str]) -> bool:
-    """Whether any of `texts` (windows) appears in the held-out set (compared compacted, across formats)."""
-    return any(compact(t) in window_keys for t in texts)
-
-
 @dataclass
 class LabelledText:
     doc_id: str
