@@ -57,6 +57,14 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return p.parse_args(argv)
 
 
+def _rel(path: Path) -> str:
+    """A path as the model card shows it: relative to the repository when inside it."""
+    try:
+        return str(path.resolve().relative_to(ROOT))
+    except ValueError:
+        return str(path)
+
+
 def corpus_passages(paths: list[Path]) -> list[Passage]:
     passages = []
     for item in discover(paths):
@@ -86,9 +94,9 @@ def model_card(args: argparse.Namespace, report: TrainingReport, evaluation: lis
         "## Data",
         f"- silver: spans of the number grammar over {data['silver_documents']} documents ({sources}); "
         f"{data['train_paragraphs']} training paragraphs with {data['train_spans']} spans",
-        f"- gold corrections: {data['gold_documents']} reviewed documents from {args.gold} "
+        f"- gold corrections: {data['gold_documents']} reviewed documents from {_rel(args.gold)} "
         f"({data['gold_paragraphs']} paragraphs, weight {data['gold_weight']})",
-        f"- held out: the {data['held_out_documents']} documents of the figure gold ({args.figure_gold}), and "
+        f"- held out: the {data['held_out_documents']} documents of the figure gold ({_rel(args.figure_gold)}), and "
         f"paragraphs inside its texts or repeated ({data['left_out_paragraphs']} paragraphs)",
         f"- dev: {data['dev_paragraphs']} silver paragraphs ({data['dev_spans']} spans), seeded hash split",
         "",
