@@ -1,26 +1,33 @@
 # Two commands do all set-up on a fresh machine (only Python ≥ 3.11 and make needed):
-#   make run    – install into .venv and run nianbao on the bundled sample report
+#   make run    – install into .venv and start the service (SQLite under ./nianbao-data) with the sample report loaded
 #   make test   – install into .venv (with test tools) and run the test suite
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed
 SAMPLE := corpora/seed/gusu_2023_report.txt
 
-.PHONY: install run test clean
+.PHONY: run test clean
 
-$(STAMP): pyproject.toml
+# The service needs the base install; the tests also need the test tools and the transformer extractor (torch).
+$(VENV)/.installed-run: pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q -e ".[dev,transformer]"
-	touch $(STAMP)
+	touch $@ $(VENV)/.installed-run
 
-install: $(STAMP)
+HOST ?= 127.0.0.1
+PORT ?= 8000
 
-run: install
-	$(BIN)/nianbao inspect $(SAMPLE)
+run: $(VENV)/.installed-run
+	$(BIN)/nianbao serve --host $(HOST) --port $(PORT) --load $(SAMPLE)
 
-test: install
+test: $(VENV)/.installed-test
 	$(BIN)/python -m pytest
 
 clean:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import typer
 
+from service.api.serve import LoadError
 from service.result import Result
 
 FORMATS = ("json", "html", "csv", "xlsx")
@@ -42,13 +43,18 @@ def serve(
     port: int = typer.Option(8000, "--port", help="TCP port."),
     workers: int | None = typer.Option(None, "--workers", help="Worker processes (default NIANBAO_WORKERS or 2)."),
     log_level: str = typer.Option("info", "--log-level"),
+    load: list[Path] = typer.Option([], "--load", help="A report file to queue at start, as if uploaded (repeatable)."),
 ) -> None:
     """Run the HTTP service (database NIANBAO_DATABASE_URL, files under NIANBAO_DATA_DIR; default ./nianbao-data)."""
     from service.api.serve import serve as run
 
     if workers is not None:
         os.environ["NIANBAO_WORKERS"] = str(workers)
-    run(host, port, log_level)
+    try:
+        run(host, port, log_level, load)
+    except LoadError as exc:
+        print(f"nianbao: {exc}", file=sys.stderr)
+        raise typer.Exit(2) from None
 
 
 def reprocess(
