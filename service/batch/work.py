@@ -79,13 +79,8 @@ def pipeline_version(spec: PipelineSpec = DEFAULT_SPEC) -> str:
 
 def warm_up(spec: PipelineSpec = DEFAULT_SPEC) -> None:
     """Load everything the pipeline loads lazily (lexicons, spaCy, jieba, models) once per worker process."""
-    import logging
-
-    import jieba
-
     from service.pipeline import analyze_bytes
 
-    jieba.setLogLevel(logging.WARNING)  # its "Building prefix dict" lines would tear through the progress bar
     analyze_bytes(_WARM_UP_TEXT.encode("utf-8"), "warm-up.txt", **spec.kwargs())
 
 

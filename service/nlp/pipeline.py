@@ -16,6 +16,7 @@ sources. Build once per process with `get_nlp()`.
 
 from __future__ import annotations
 
+import logging
 from functools import cache
 
 import jieba
@@ -47,6 +48,7 @@ class FigureTokenizer:
 
     def __init__(self, vocab):
         self.vocab = vocab
+        jieba.setLogLevel(logging.WARNING)  # its "Building prefix dict" lines would go to every CLI user's stderr
         self.jieba = jieba.Tokenizer()
         self.jieba.load_userdict(str(USER_DICT))
 
