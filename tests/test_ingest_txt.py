@@ -62,3 +62,14 @@ def test_inline_heading_with_other_conjunction_is_found():
     doc = ingest(path.read_bytes(), path.name)
     headings = [doc.text[b.start:b.end] for b in doc.blocks if b.kind == "heading"]
     assert "四、政府信息公开行政复议与行政诉讼情况" in headings
+
+
+def test_flattened_table_ends_where_a_subsection_of_prose_resumes():
+    path = REAL / "fujian_pingtan_finance_2021.txt"
+    doc = ingest(path.read_bytes(), path.name)
+    active = doc.tables[0].texts()
+    assert active[-1][1] == "7816"
+    assert not any("主要类别" in row[0] for row in active)
+    assert "(二)主动公开政府信息的主要类别 2021年，在主动公开的198条政府信息中" in doc.text
+    # prose after the table comes after it in the text, as in the report
+    assert doc.text.index("主要类别") > doc.text.index("主动公开的政府信息占41.5%")

@@ -29,6 +29,7 @@ _INLINE_HEADING_MIN_CHARS = 300
 _DIGIT_RUN = re.compile(r"[0-9０-９][0-9０-９.,，． ]*")
 _LIST_NUMBER_AFTER = re.compile(r"^[.．、]\s*[^\d\s]")
 _HEADING_TAIL = re.compile(r"^(?:及改进情况|及改进措施|及整改情况|和改进情况|的情况|情况)")
+_SUBHEADING = re.compile(r"[(（][一二三四五六七八九十]{1,2}[)）]")
 
 
 class TxtBackend(Backend):
@@ -94,10 +95,13 @@ def _read_piece(piece: str, builder: DocumentBuilder) -> None:
         builder.add_block(heading, kind="heading")
     table_at = _table_start(rest)
     prose, table_text = (rest, "") if table_at is None else (rest[:table_at], rest[table_at:])
+    table_text, after = _split_prose_after_table(table_text)
     if prose.strip():
         builder.add_paragraph(prose)
     if table_text:
         builder.add_table(_flattened_rows(table_text), flattened=True)
+    if after.strip():
+        builder.add_paragraph(after)
 
 
 def _split_heading(piece: str) -> tuple[str, str]:
@@ -126,6 +130,19 @@ def _table_start(text: str) -> int | None:
     if not hits or not _DIGIT_RUN.search(folded):
         return None
     return min(hits)
+
+
+def _split_prose_after_table(text: str) -> tuple[str, str]:
+    """(table, prose): a flattened table ends where a sub-heading starts a sentence, e.g. "…收费7816 (二)主动公开政府
+    信息的主要类别 2021年，在主动公开的198条…。". Table labels and notes never end a sentence with 。, so the
+    sub-heading is the last one before the first 。."""
+    stop = text.find("。")
+    if stop < 0:
+        return text, ""
+    starts = [m.start() for m in _SUBHEADING.finditer(text, 0, stop)]
+    if not starts:
+        return text, ""
+    return text[:starts[-1]], text[starts[-1]:]
 
 
 def _loose(word: str) -> re.Pattern:
