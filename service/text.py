@@ -6,7 +6,6 @@ import re
 import unicodedata
 
 SENTENCE_END = "。！？；!?;…"
-CLAUSE_END = SENTENCE_END + "：:”’）)"
 _CJK = r"\u3400-\u9fff\uf900-\ufaff"
 _SPACE_BETWEEN_CJK = re.compile(rf"(?<=[{_CJK}，。、；：“”（）《》])[ \t\u3000]+(?=[{_CJK}，。、；：“”（）《》])")
 

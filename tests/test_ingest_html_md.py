@@ -327,8 +327,8 @@ def test_stcsm_tables(stcsm):
 
 
 def test_stcsm_text_and_sections(stcsm):
-    assert stcsm.blocks[1].kind == "title"
-    assert stcsm.text.split("\n")[1] == "2024 年上海市科委政府信息公开工作年度报告"
+    assert stcsm.blocks[0].kind == "title"  # the archiver's "正文" line above it is not report text
+    assert stcsm.text.split("\n")[0] == "2024 年上海市科委政府信息公开工作年度报告"
     assert "根据《中华人民共和国政府信息公开条例》和《上海市政府信息公开规定》的要求，市科委编制了" in stcsm.text
     assert "| " not in stcsm.text and "表二：" not in stcsm.text  # tables and their captions are not narrative
     headings = heading_texts(stcsm)
@@ -337,6 +337,11 @@ def test_stcsm_text_and_sections(stcsm):
     result = analyze_bytes((REAL / "shanghai_stcsm_2024.md").read_bytes(), "shanghai_stcsm_2024.md",
                            stages=["metadata", "sections"])
     assert {1, 2, 3, 4, 6} <= {s.number for s in result.sections}
+
+
+def test_wrapped_line_inside_a_book_title_or_after_a_closing_quote_is_joined(city_office):
+    assert "《关于印发中华人民共和国政府信息公开工作年度报告格式的通知》（国办公开办函〔2021〕30 号）的要求编制" in city_office.text
+    assert "持续深化政策公开“政社合作”机制探索" in city_office.text
 
 
 def test_city_office_tables(city_office):

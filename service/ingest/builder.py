@@ -15,12 +15,14 @@ from service.document import (
     SourceInfo,
 )
 from service.ingest.headings import is_heading
-from service.text import CLAUSE_END, clean_line
+from service.text import SENTENCE_END, clean_line
 
 BLOCK_SEPARATOR = "\n"
 MIN_WRAPPED_CHARS = 20
-TITLE_ENDINGS = ("年度报告", "年报")
 """A paragraph shorter than this that lacks end punctuation is a line of its own (a sign-off, a date), not a wrap."""
+PARAGRAPH_END = SENTENCE_END + "：:"
+"""Closing quotes and brackets are left out: in wrapped prose (PDF and Markdown exports) lines end at them mid-sentence."""
+TITLE_ENDINGS = ("年度报告", "年报")
 
 
 def continues(previous: str, following: str) -> bool:
@@ -28,11 +30,16 @@ def continues(previous: str, following: str) -> bool:
     previous, following = previous.rstrip(), following.lstrip()
     if not previous or not following or len(previous) < MIN_WRAPPED_CHARS:
         return False
-    if previous[-1] in CLAUSE_END or previous.endswith(TITLE_ENDINGS):
+    if previous[-1] in PARAGRAPH_END or (previous.endswith(TITLE_ENDINGS) and not _inside_book_title(previous)):
         return False
     if is_heading(previous) or is_heading(following):
         return False
     return True
+
+
+def _inside_book_title(text: str) -> bool:
+    """"…《关于印发…工作年度报告" is cut inside a title in 《》, not the report's own title line."""
+    return text.rfind("《") > text.rfind("》")
 
 
 class DocumentBuilder:

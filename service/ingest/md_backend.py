@@ -63,6 +63,10 @@ def is_separator_row(cells: list[str]) -> bool:
     return any(cells) and all(not cell or _SEPARATOR_CELL.match(cell.replace(" ", "")) for cell in cells)
 
 
+def _is_archive_marker(line: str) -> bool:
+    return line.strip() in vocabulary()["title"]["archive_markers"]
+
+
 class _MarkdownReader:
     def __init__(self, builder: DocumentBuilder, lines: list[str]):
         self.builder = builder
@@ -85,6 +89,8 @@ class _MarkdownReader:
     def read(self) -> None:
         title = self._title_lines()
         for index, line in enumerate(self.lines):
+            if title and index < title[0] and _is_archive_marker(line):
+                continue
             if title and index == title[0]:
                 self._add_title(join_pieces([self.lines[i] for i in title]))
             if index not in title:
@@ -97,7 +103,7 @@ class _MarkdownReader:
         for index, line in enumerate(self.lines):
             if _PIPE_ROW.match(line) or _HEADING.match(line):
                 break
-            if line.strip() and not page_footer().match(line):
+            if line.strip() and not page_footer().match(line) and not _is_archive_marker(line):
                 opening.append(index)
             if len(opening) > vocabulary()["title"]["max_lines"] + 1:
                 break
