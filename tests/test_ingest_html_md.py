@@ -7,6 +7,7 @@ import pytest
 from service.document import Document, RawTable
 from service.ingest import IngestError, ingest
 from service.ingest.html_backend import HtmlBackend, declared_charset
+from service.ingest.line_tables import find_line_tables
 from service.ingest.md_backend import MarkdownBackend
 from service.pipeline import analyze_bytes
 from tests.conftest import REAL, SEED
@@ -313,8 +314,8 @@ def test_markdown_exports_are_md(stcsm, city_office):
 
 
 def test_stcsm_tables(stcsm):
-    assert len(stcsm.tables) == 8
-    first = stcsm.tables[0]
+    assert len(stcsm.tables) == 9  # the first: table 二's lines left as text (see the test below)
+    first = stcsm.tables[1]
     assert first.caption == "表二：主动公开政府信息情况"
     assert first.texts() == [["信息内容", "本年制发件数", "本年废止件数", "现行有效件数"],
                              ["规章", "0", "0", "0"], ["规范性文件", "13", "0", "55"]]
@@ -346,8 +347,8 @@ def test_wrapped_line_inside_a_book_title_or_after_a_closing_quote_is_joined(cit
 
 def test_city_office_tables(city_office):
     rows = all_rows(city_office)
-    assert [t.caption for t in city_office.tables[:3]] == [None, "表二：主动公开政府信息情况", "表二：主动公开政府信息情况"]
-    assert city_office.tables[1].texts() == [["规章", "22", "235"]]  # separate blocks are separate tables
+    assert [t.caption for t in city_office.tables[1:4]] == [None, "表二：主动公开政府信息情况", "表二：主动公开政府信息情况"]
+    assert city_office.tables[2].texts() == [["规章", "22", "235"]]  # separate blocks are separate tables
     assert ["一、本年新收政府信息公开申请数量", "1259", "36", "0", "0", "0", "0", "1295"] in rows
     assert ["（三）不", "4.保护第三方合法权益", "0", "0", "0", "0", "0", "0", "0"] in rows
     assert ["（七）总计", "1139", "48", "0", "0", "4", "0", "1191", ""] in rows
@@ -534,3 +535,18 @@ def test_markdown_table_cut_by_a_page_footer_stays_one_table():
     assert table.pages == [2, 3]
     assert [row[0].page for row in table.rows] == [2, 2, 3]
     assert "— 1 —" not in document.text and "- 2 -" not in document.text
+
+
+def test_table_lines_left_as_text_become_a_raw_table(stcsm):
+    rows = all_rows(stcsm)
+    assert ["行政许可", "97"] in rows and ["行政事业性收费", "0"] in rows
+    assert "行政许可 97" not in stcsm.text and "第二十条第（五）项" not in stcsm.text
+
+
+def test_prose_lists_and_lines_without_a_table_header_stay_text():
+    lines = ["全年办理情况", "网站发布 97", "微信发布 12", "", "第二十条第（五）项", "行政许可 3"]
+    assert find_line_tables(lines, lambda line: False) == []
+    found = find_line_tables(["第二十条第（五）项", "信息内容本年处理决定数量", "行政许可 3", "行政处罚 0"],
+                             lambda line: False)
+    assert [t.rows for t in found] == [[["第二十条第（五）项"], ["信息内容本年处理决定数量"], ["行政许可", "3"],
+                                        ["行政处罚", "0"]]]

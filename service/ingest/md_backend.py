@@ -15,6 +15,7 @@ from service.document import Document
 from service.ingest.base import Backend, IngestError
 from service.ingest.builder import DocumentBuilder, grid_from_texts
 from service.ingest.decode import decode
+from service.ingest.line_tables import find_line_tables
 from service.ingest.markup import join_pieces, page_footer, start_paragraph, title_span, vocabulary
 from service.ingest.sniff import sniff
 from service.text import clean_line, compact
@@ -79,6 +80,12 @@ class _MarkdownReader:
         self._row_pages: list[int | None] = []
         self._caption: str | None = None
         self._fresh = True
+        self._line_tables = {t.start: t for t in find_line_tables(lines, self._ends_line_table)}
+        self._in_line_table = frozenset(i for t in self._line_tables.values() for i in range(t.start, t.end))
+
+    @staticmethod
+    def _ends_line_table(line: str) -> bool:
+        return bool(_PIPE_ROW.match(line) or _HEADING.match(line) or page_footer().match(line))
 
     @property
     def page_count(self) -> int | None:
@@ -93,7 +100,9 @@ class _MarkdownReader:
                 continue
             if title and index == title[0]:
                 self._add_title(join_pieces([self.lines[i] for i in title]))
-            if index not in title:
+            if index in self._line_tables:
+                self._add_line_table(index)
+            elif index not in title and index not in self._in_line_table:
                 self._read_line(index, line)
         self._close_table()
 
@@ -148,6 +157,14 @@ class _MarkdownReader:
         suffixes = tuple(vocabulary()["title"]["suffixes"])
         kind = "title" if self.builder.last_block is None and compact(text).endswith(suffixes) else "heading"
         self.builder.add_block(text, kind=kind, page=self.page)
+        self._fresh = True
+
+    def _add_line_table(self, index: int) -> None:
+        """Table lines left as text by the extraction (see line_tables): one raw table, on the current page."""
+        self._close_table()
+        self._content_on_page = True
+        self.builder.add_table(grid_from_texts(self._line_tables[index].rows, page=self.page),
+                               pages=[self.page] if self.page else [])
         self._fresh = True
 
     def _add_row(self, cells: list[str]) -> None:
