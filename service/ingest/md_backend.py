@@ -4,7 +4,8 @@ Text lines are PDF lines, wrapped mid-sentence: they are joined into paragraphs 
 their own; a blank line always ends a paragraph. Page footers ("— 4 —") give page numbers and are dropped. Each run
 of pipe rows is one raw table, its rows kept as they are (uneven rows padded, separator rows dropped): two runs with
 any text line between them are two tables (a page footer between rows is not text: the table goes on). A `#` heading
-directly above a table is its caption, not narrative.
+directly above a table is its caption, not narrative. Table lines the extraction left as plain text ("行政许可 97"
+under "第二十条第（五）项") are read as a raw table (line_tables.py).
 """
 
 from __future__ import annotations
