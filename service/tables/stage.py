@@ -124,7 +124,7 @@ def _coverage_findings(build: TableBuild, result: TableResult | None, analysis: 
         why_en = " (the report uses the pre-2019 format)" if pre_2019 else ""
         return [Finding(
             rule="TABLE", severity="warning",
-            message_zh=f"未能识别{name_zh}{why_zh}，该表的数据均未读取。",
+            message_zh=f"未能找到或未能对应{name_zh}{why_zh}，该表的数据均未读取。",
             message_en=f"table {build.key} was not found or could not be mapped{why_en}; none of its cells were read",
             evidence=[table_evidence(build.key, None, None)], data={"code": "table_missing", "table": build.key},
         )]
