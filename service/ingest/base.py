@@ -15,9 +15,15 @@ class Backend(ABC):
     format: SourceFormat
 
     @classmethod
-    @abstractmethod
     def accepts(cls, data: bytes) -> bool:
-        """Whether these bytes are in this backend's format, judged by content, never by file name."""
+        """Whether these bytes are in this backend's format, judged by content, never by file name (by default:
+        what `sniff` says they are)."""
+        from service.ingest.sniff import sniff  # sniff raises this module's IngestError
+
+        try:
+            return sniff(data) == cls.format
+        except IngestError:
+            return False
 
     @abstractmethod
     def convert(self, data: bytes, source_name: str) -> Document:

@@ -18,12 +18,11 @@ from functools import cache
 from bs4 import BeautifulSoup, Comment, Doctype, NavigableString, ProcessingInstruction, Tag
 
 from service.document import Document, RawCell
-from service.ingest.base import Backend, IngestError
+from service.ingest.base import Backend
 from service.ingest.builder import DocumentBuilder
 from service.ingest.decode import decode
 from service.ingest.headings import is_heading
 from service.ingest.markup import join_pieces, start_paragraph, vocabulary
-from service.ingest.sniff import sniff
 from service.lexicon import section_keywords
 from service.text import clean_line, compact, is_cjk
 
@@ -65,13 +64,6 @@ class _Measure:
 
 class HtmlBackend(Backend):
     format = "html"
-
-    @classmethod
-    def accepts(cls, data: bytes) -> bool:
-        try:
-            return sniff(data) == cls.format
-        except IngestError:
-            return False
 
     def convert(self, data: bytes, source_name: str) -> Document:
         text, encoding = decode(data, None if _is_utf8(data) else declared_charset(data))

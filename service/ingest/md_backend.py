@@ -13,12 +13,11 @@ from __future__ import annotations
 import re
 
 from service.document import Document
-from service.ingest.base import Backend, IngestError
+from service.ingest.base import Backend
 from service.ingest.builder import DocumentBuilder, grid_from_texts
 from service.ingest.decode import decode
 from service.ingest.line_tables import find_line_tables
 from service.ingest.markup import join_pieces, page_footer, start_paragraph, title_span, vocabulary
-from service.ingest.sniff import sniff
 from service.text import clean_line, compact
 
 _PIPE_ROW = re.compile(r"^\s*\|.*\|\s*$")
@@ -37,13 +36,6 @@ def plain(text: str) -> str:
 
 class MarkdownBackend(Backend):
     format = "md"
-
-    @classmethod
-    def accepts(cls, data: bytes) -> bool:
-        try:
-            return sniff(data) == cls.format
-        except IngestError:
-            return False
 
     def convert(self, data: bytes, source_name: str) -> Document:
         text, encoding = decode(data)
