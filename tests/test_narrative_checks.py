@@ -286,3 +286,40 @@ def test_corpus_narrative_findings(path):
     found = {(f.rule, f.severity, None if f.rule == "X13" else f.actual)
              for f in result.findings if f.rule.startswith("X")}
     assert found == CORPUS_NARRATIVE_FINDINGS.get(path.name, set())
+
+
+@pytest.mark.parametrize("text", [
+    "2022年全区共受理申请227件，其中区政府受理36件，法定时限办结率100%。",  # a part, narrower scope
+    "全年共办理政府信息公开申请80件，已答复69件，其中11件顺延至下一年度办理。",  # one sentence, two meanings
+])
+def test_a_metric_named_twice_in_one_breath_is_no_contradiction(text):
+    _, findings = check(text_document(text))
+    assert not by_rule(findings, "X16")
+
+
+@pytest.mark.parametrize("text, total, parts_sum", [
+    # 其中 in brackets: the parts end at the closing bracket (36 = 32 + 2 + 2)
+    ("2024年，我办共受理依申请公开事项36件(其中:自然人申请32件、企业申请2件、其他组织申请2件),上年结转7件,予以公开3件、"
+     "部分公开24件、无法提供12件、结转下年度办理4件。", 36, 36),
+    # 共计 right before a part's number is that part's count, not a new total (1105 + 2896 + 2004)
+    ("主动公开政府信息6391条,其中概况类信息1105条;政务动态类信息2896条;政府文件、工作报告等民众关心的其他信息共计2004条。",
+     6391, 6005),
+])
+def test_parts_are_read_to_where_the_list_ends(text, total, parts_sum):
+    analysis, findings = check(text_document(text))
+    figure = next(f for f in analysis.figures if f.value == total)
+    assert sum(f.value for f in analysis.figures if f.part_of == figure.id) == parts_sum
+    assert [(f.expected, f.actual) for f in by_rule(findings, "X12")] == ([] if parts_sum == total else
+                                                                          [(total, parts_sum)])
+
+
+@pytest.mark.parametrize("text", [
+    # an excerpt cut off mid-list
+    "2023年县政府门户网站发布信息12205条,其中政务要闻栏目全年发布信息5974条、法定政府信息公开栏目发布信息5561条、概况类信息更新",
+    # parts in another measure word are a selection
+    "全年通过门户网站、微信公众号、微博等渠道公开各类信息1812条,其中行政规范性文件13件,重大项目批复105件,建议提案复文14件。",
+])
+def test_a_list_that_may_be_incomplete_raises_no_x12(text):
+    analysis, findings = check(text_document(text))
+    assert not by_rule(findings, "X12")
+    assert any(f.relation == "total" and f.parts_open for f in analysis.figures)

@@ -372,7 +372,8 @@ def same_metric_twice(analysis) -> Iterable[Finding]:
         if not figure.metric or figure.approximate:
             continue
         first = seen.setdefault(figure.metric, figure)
-        if first is not figure and first.value != figure.value:
+        if first is not figure and first.value != figure.value and \
+                not _related(first, figure) and not _same_sentence(analysis.document.text, first, figure):
             yield Finding(
                 rule="X16", severity="warning",
                 message_zh=f"同一指标在正文中两次表述不一致：“{first.text}”与“{figure.text}”",
@@ -382,3 +383,14 @@ def same_metric_twice(analysis) -> Iterable[Finding]:
                 evidence=[figure_evidence(first), figure_evidence(figure)],
                 data={"metric": figure.metric},
             )
+
+
+def _related(a: Figure, b: Figure) -> bool:
+    """"受理申请227件，其中区政府受理36件": a part restates its total's metric for a narrower scope."""
+    return a.id in (b.part_of, b.refers_to) or b.id in (a.part_of, a.refers_to) or \
+        (a.part_of is not None and a.part_of == b.part_of)
+
+
+def _same_sentence(text: str, a: Figure, b: Figure) -> bool:
+    """"办理申请80件，已答复69件，其中11件顺延": one sentence naming a metric twice names two different things."""
+    return not any(c in text[a.end:b.start] for c in "。！？!?")

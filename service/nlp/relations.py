@@ -26,6 +26,8 @@ _SENTENCE_END = "。！？!?"
 _LONG_CLAUSE_AFTER_SEMICOLON = 12
 _IMPLICIT_SUM_TOLERANCE = 0.1
 _HEAD_NOUN_CHARS = 2
+_OPEN_BRACKET = re.compile(r"[（(][^）)]*$")
+"""A 其中 inside a bracket opened after the total and not closed yet."""
 
 
 @cache
@@ -126,7 +128,7 @@ def _mark_parts(doc: Doc, figures: list[Span]) -> None:
             continue
         marker = words["part"].search(gap)
         if marker and _is_counted(figures[i]) and not _crosses_two_sentences(gap[:marker.start()]):
-            parts, goes_on = _collect_parts(doc, figures, i)
+            parts, goes_on = _collect_parts(doc, figures, i, _OPEN_BRACKET.search(fold(gap[:marker.start()])))
             total = _choose_total(doc, figures, i, parts)
             every = _same_unit_to_sentence_end(doc, figures, i)
             every_total = _choose_total(doc, figures, i, every)
@@ -138,7 +140,9 @@ def _mark_parts(doc: Doc, figures: list[Span]) -> None:
                     figures[p]._.part_of, figures[p]._.relation = total, "part"
                 if figures[total]._.relation is None:
                     figures[total]._.relation = "total"
-                figures[total]._.parts_open = goes_on or _list_is_open(doc, figures, parts)
+                # parts counted in another measure word ("信息1812条，其中行政规范性文件13件…") are a selection
+                figures[total]._.parts_open = goes_on or _list_is_open(doc, figures, parts) or \
+                    figures[total]._.unit != figures[i]._.unit
                 i += 1
                 continue
         i += 1
@@ -178,8 +182,9 @@ def _crosses_two_sentences(text: str) -> bool:
     return sum(text.count(c) for c in _SENTENCE_END) > 1
 
 
-def _collect_parts(doc: Doc, figures: list[Span], first: int) -> tuple[list[int], bool]:
+def _collect_parts(doc: Doc, figures: list[Span], first: int, bracketed: bool = False) -> tuple[list[int], bool]:
     """The figures after a 其中 that list parts: same unit as the first, up to a new total, a new breakdown or 。
+    (or the closing bracket, when the 其中 stands in brackets: "36件（其中：自然人申请32件、企业申请2件…），上年结转7件").
 
     Returns the parts and whether the list goes on past them without figures ("…2 件；2024 年度部门预算…"), which
     leaves it open.
@@ -187,6 +192,8 @@ def _collect_parts(doc: Doc, figures: list[Span], first: int) -> tuple[list[int]
     words, unit, parts, items_without_figures = _words(), figures[first]._.unit, [first], False
     for j in range(first + 1, len(figures)):
         span, gap = figures[j], _gap(doc, figures, j)
+        if bracketed and re.search(r"[）)]", gap):
+            break
         if span._.kind == "percent" or span._.relation in ("share", "change"):
             continue
         clauses = re.split(r"[；;]", gap)
@@ -194,7 +201,7 @@ def _collect_parts(doc: Doc, figures: list[Span], first: int) -> tuple[list[int]
         lead = re.split(r"[，,；;：:、]", gap)[-1]
         if span._.unit != unit and not any(c in gap for c in _SENTENCE_END):
             continue  # "其中微博29个，共发布信息1992条；微信公众号41个…": the parts go on past other measures
-        if any(c in gap for c in _SENTENCE_END) or words["new_total"].search(lead):
+        if any(c in gap for c in _SENTENCE_END) or _starts_new_total(lead):
             break
         if words["inclusive"].search(gap) or _inclusive_owner(doc, figures, j) is not None:
             continue
@@ -202,6 +209,14 @@ def _collect_parts(doc: Doc, figures: list[Span], first: int) -> tuple[list[int]
             return parts, True
         parts.append(j)
     return parts, items_without_figures
+
+
+def _starts_new_total(lead: str) -> bool:
+    """"…；共发布信息1992条" and "市政府网站共采用672条" start a new total; in "…其他信息共计2004条" the marker right
+    before the number, after the item's name, is the item's own count."""
+    lead = lead.strip()
+    marker = _words()["new_total"].search(lead)
+    return marker is not None and (marker.start() == 0 or marker.end() < len(lead))
 
 
 def _same_unit_to_sentence_end(doc: Doc, figures: list[Span], first: int) -> list[int]:
@@ -253,11 +268,13 @@ def _is_total_candidate(span: Span) -> bool:
 
 
 def _list_is_open(doc: Doc, figures: list[Span], parts: list[int]) -> bool:
-    """等 right after the last part ("…其他信息 145 条等") leaves the list open."""
+    """等 right after the last part ("…其他信息 145 条等") leaves the list open; so does a text that ends before the
+    sentence does (an excerpt cut off mid-list: "…重点领域公开栏目发布信息51条、概况类信息更新")."""
     open_words = _words()["open"]
     last = figures[parts[-1]]
-    after = fold(text_of(doc)[last.end_char:last.end_char + 3]).lstrip()
-    return after.startswith(open_words)
+    text = text_of(doc)
+    after = fold(text[last.end_char:last.end_char + 3]).lstrip()
+    return after.startswith(open_words) or not any(c in text[last.end_char:] for c in _SENTENCE_END)
 
 
 def _mark_unmarked_breakdowns(doc: Doc, figures: list[Span]) -> None:
