@@ -30,7 +30,13 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 from service.nlp.transformer.silver import (  # noqa: E402
-    CORPORA, LabelledText, corpus_texts, rule_spans, window_examples, window_keys, with_corrections,
+    CORPORA,
+    LabelledText,
+    corpus_texts,
+    rule_spans,
+    window_examples,
+    window_keys,
+    with_corrections,
 )
 
 DEFAULT_OUT = ROOT / "models" / "transformer-figures"

@@ -14,8 +14,8 @@ import pytest
 
 from service.batch.engines import EngineError
 from service.batch.run import ANNOTATIONS, MANIFEST, RESULTS, SUMMARY, InputError, annotate, discover
-from service.result import Result
 from service.batch.work import PipelineSpec
+from service.result import Result
 from tests.conftest import CORPORA, SEED, real_files
 
 CORRUPT_NAME = "corrupt_report.docx"

@@ -148,7 +148,7 @@ def _jsonl_items(path: Path) -> list[InputItem]:
                 name = str(record.get(fields["id_field"]) or f"{path.stem}-{number}")
                 record[fields["text_field"]]
             except (ValueError, KeyError, AttributeError):
-                raise InputError(f"{path}:{number}: not a JSON object with a \"{fields['text_field']}\" field")
+                raise InputError(f"{path}:{number}: not a JSON object with a \"{fields['text_field']}\" field") from None
             items.append(InputItem(origin=f"{path}#{number}", source_name=f"{name}.txt", doc_id_hint=name,
                                    path=str(path), offset=start))
     return items

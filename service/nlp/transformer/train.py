@@ -13,7 +13,13 @@ from pathlib import Path
 import torch
 
 from service.nlp.transformer.model import (
-    Architecture, Checkpoint, architecture_of, batch_tensors, load_checkpoint, new_checkpoint, save_checkpoint,
+    Architecture,
+    Checkpoint,
+    architecture_of,
+    batch_tensors,
+    load_checkpoint,
+    new_checkpoint,
+    save_checkpoint,
 )
 from service.nlp.transformer.tags import LabeledSpan, spans_to_tags, tags_to_spans
 from service.nlp.transformer.tokenizer import CharTokenizer
