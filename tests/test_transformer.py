@@ -168,3 +168,15 @@ def test_unknown_extractor_is_one_line_and_exit_2():
     assert done.returncode == 2 and done.stdout == ""
     assert done.stderr.strip().splitlines() == ["nianbao: unknown extractor 'bert'; one of rules, spacy, transformer, "
                                                 "ensemble"]
+
+
+def test_ensemble_names_the_extractors_that_agreed():
+    from service.nlp.extractors import available_extractors
+    from service.pipeline import analyze_bytes
+
+    if "ensemble" not in available_extractors():
+        pytest.skip("models/ner-figures or models/transformer-figures is not installed")
+    result = analyze_bytes(SEED.read_bytes(), SEED.name, options={"extractor": "ensemble"})
+    sources = {f.source for f in result.figures}
+    assert sources and all(s == "rules" or len(s.split("+")) >= 2 for s in sources)
+    assert any("rules" in s.split("+") and len(s.split("+")) >= 2 for s in sources)

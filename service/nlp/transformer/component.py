@@ -12,8 +12,6 @@ Registering these imports no torch; the model loads when the first doc passes (l
 
 from __future__ import annotations
 
-from collections import Counter
-
 from spacy.language import Language
 from spacy.tokens import Doc
 
@@ -55,15 +53,20 @@ def make_figure_transformer(nlp: Language, name: str, model_path: str | None, pu
 @Language.component("figure_vote")
 def figure_vote(doc: Doc) -> Doc:
     """Spans at least two sources state exactly; they override the rules in figure_merge, the rest stay rules."""
-    sources = [
-        doc.spans.get(RULE_FIGURES, []),
-        [e for e in doc.ents if e.label_ == FIGURE_LABEL],
-        doc.spans.get(TRANSFORMER_FIGURES, []),
-    ]
-    votes = Counter((s.start_char, s.end_char) for spans in sources for s in {(x.start_char, x.end_char): x
-                                                                             for x in spans}.values())
-    by_offsets = {(s.start_char, s.end_char): s for spans in reversed(sources) for s in spans}
-    agreed = sorted((by_offsets[k] for k, n in votes.items() if n >= 2), key=lambda s: s.start_char)
+    sources = {
+        "rules": doc.spans.get(RULE_FIGURES, []),
+        "spacy": [e for e in doc.ents if e.label_ == FIGURE_LABEL],
+        "transformer": doc.spans.get(TRANSFORMER_FIGURES, []),
+    }
+    voters: dict[tuple[int, int], list[str]] = {}
+    for name, spans in sources.items():
+        for offsets in dict.fromkeys((s.start_char, s.end_char) for s in spans):
+            voters.setdefault(offsets, []).append(name)
+    by_offsets = {(s.start_char, s.end_char): s for spans in reversed(sources.values()) for s in spans}
+    agreed = sorted((by_offsets[k] for k, names in voters.items() if len(names) >= 2), key=lambda s: s.start_char)
+    for span in agreed:
+        # Span attributes are stored per (offsets, label): this names the figure whichever source's span is kept.
+        span._.source = "+".join(voters[(span.start_char, span.end_char)])
     doc.spans[MODEL_FIGURES] = _without_overlaps(agreed)
     doc.ents = []
     return doc
