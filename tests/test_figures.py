@@ -291,3 +291,14 @@ def test_a_model_component_slots_in_before_the_rules():
 def test_example_subjects(example, subjects):
     doc = get_nlp()(_spec_sentences()[example])
     assert [s._.subject for s in doc.spans["figures"]] == subjects
+
+
+def test_narrative_over_the_limit_is_read_up_to_it_and_says_so(monkeypatch, seed_bytes):
+    from service.nlp import stage
+    from service.pipeline import analyze_bytes
+
+    monkeypatch.setattr(stage, "MAX_NARRATIVE_CHARS", 400)
+    result = analyze_bytes(seed_bytes, "gusu_2023_report.txt")
+    (finding,) = [f for f in result.findings if f.rule == "FIGURES"]
+    assert finding.severity == "warning" and finding.data["limit"] == 400 and finding.data["chars"] > 400
+    assert result.figures and all(f.end <= 400 for f in result.figures)

@@ -44,7 +44,10 @@ def sentences(doc: Doc) -> list[Sentence]:
 
 def sentence_of(span: Span) -> Sentence:
     sents = sentences(span.doc)
-    return sents[max(bisect_right([s.start for s in sents], span.start) - 1, 0)]
+    starts = span.doc.user_data.get("nianbao_sentence_starts")
+    if starts is None:
+        starts = span.doc.user_data["nianbao_sentence_starts"] = [s.start for s in sents]
+    return sents[max(bisect_right(starts, span.start) - 1, 0)]
 
 
 def previous_sentence_start(span: Span) -> int:

@@ -20,6 +20,7 @@ from service.text import fold
 CN_DIGITS = "零〇一二两三四五六七八九十百千"
 _ARABIC = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
 _DATE_OR_CODE_AFTER = re.compile(r"\s*(?:年|月|日|号|时|点|:\d|-\d|/\d|\.\d|[A-Za-z_])")
+_CONTEXT_CHARS = 64
 _CODE_BEFORE = re.compile(r"(?:[A-Za-z_/=\-#]|\d[:.]|第\s*|〔|\[|令)$")
 
 
@@ -119,7 +120,8 @@ def _read_match(m: re.Match, folded: str, g: dict, fixed: list[tuple[int, int]])
     chinese = num[0] in CN_DIGITS
     if any(s < n_end and n_start < e for s, e in fixed):
         return None
-    before, after = folded[:n_start], folded[m.end():]
+    # the tests below look only at the few characters next to the number; a window keeps each match O(1)
+    before, after = folded[max(0, n_start - _CONTEXT_CHARS):n_start], folded[m.end():m.end() + _CONTEXT_CHARS]
     if _CODE_BEFORE.search(before.rstrip() if not chinese else before) or _in_brackets(folded, n_start):
         return None
     if not unit and not mult and (chinese or not _unitless_allowed(before, num, g)):

@@ -17,10 +17,13 @@ sources. Build once per process with `get_nlp()`.
 from __future__ import annotations
 
 import logging
+from bisect import bisect_left, bisect_right
 from functools import cache
 
 import jieba
+import numpy
 import spacy
+from spacy.attrs import SENT_START
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 from spacy.util import get_words_and_spaces
@@ -53,13 +56,11 @@ class FigureTokenizer:
         self.jieba.load_userdict(str(USER_DICT))
 
     def __call__(self, text: str) -> Doc:
-        cuts = set()
-        for match in find_numbers(text):
-            cuts.update((match.start, match.end))
+        cuts = sorted({offset for match in find_numbers(text) for offset in (match.start, match.end)})
         words, pos = [], 0
         for word in self.jieba.cut(text, HMM=True):
             end = pos + len(word)
-            inner = sorted(c for c in cuts if pos < c < end)
+            inner = cuts[bisect_right(cuts, pos):bisect_left(cuts, end)]
             for a, b in zip([pos, *inner], [*inner, end]):
                 words.append(text[a:b])
             pos = end
@@ -89,10 +90,12 @@ def create_figure_tokenizer():
 
 @Language.component("nianbao_sentences")
 def nianbao_sentences(doc: Doc) -> Doc:
-    start_next = True
+    starts, start_next = [], True
     for token in doc:
-        token.is_sent_start = start_next
+        starts.append(1 if start_next else -1)
         start_next = token.text in SENTENCE_ENDS or "\n" in token.text
+    # one array write: setting token.is_sent_start one token at a time re-scans the doc each time (quadratic)
+    doc.from_array([SENT_START], numpy.array(starts, dtype="int64").astype("uint64").reshape(-1, 1))
     return doc
 
 

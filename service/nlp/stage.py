@@ -6,17 +6,33 @@ from collections.abc import Callable
 
 from spacy.tokens import Doc, Span
 
+from service.findings import Finding
 from service.nlp.context import sentence_of
 from service.nlp.extractors import nlp_for
 from service.nlp.pipeline import FIGURES, get_nlp
 from service.pipeline import STAGES, Analysis
 from service.result import Figure
 
+MAX_NARRATIVE_CHARS = 1_000_000
+"""Far above any real report (the longest in the corpora is under 20,000 characters); text beyond it is not read for
+figures, and a finding says so, rather than holding a worker for minutes."""
+
 
 @STAGES.register("figures")
 def extract_figures(analysis: Analysis) -> None:
     extractor = analysis.options.get("extractor")
-    doc = (nlp_for(extractor) if extractor else get_nlp())(analysis.document.text)
+    text = analysis.document.text
+    if len(text) > MAX_NARRATIVE_CHARS:
+        analysis.findings.append(Finding(
+            rule="FIGURES", severity="warning",
+            message_zh=f"正文长达 {len(text)} 个字符，超过上限 {MAX_NARRATIVE_CHARS}，"
+                       f"只读取了前 {MAX_NARRATIVE_CHARS} 个字符中的数字。",
+            message_en=f"The narrative has {len(text)} characters, over the limit of {MAX_NARRATIVE_CHARS}; figures were "
+                       f"read from the first {MAX_NARRATIVE_CHARS} only.",
+            data={"code": "narrative_too_long", "chars": len(text), "limit": MAX_NARRATIVE_CHARS},
+        ))
+        text = text[:MAX_NARRATIVE_CHARS]
+    doc = (nlp_for(extractor) if extractor else get_nlp())(text)
     analysis.figures = figures_from_doc(doc, page_at=analysis.document.page_at)
 
 

@@ -38,7 +38,9 @@ def figure_subjects(doc: Doc) -> Doc:
             continue
         # a noun right after the measure word is what is counted ("29 个政务新媒体", "4个领域250余家单位"); else the
         # words before the number ("发布信息 6116 条")
-        span._.subject = forward_subject(doc, span) or backward_subject(doc, span, previous_end(figures, i))
+        next_start = figures[i + 1].start_char if i + 1 < len(figures) else len(text_of(doc))
+        span._.subject = forward_subject(doc, span, next_start) or \
+            backward_subject(doc, span, previous_end(figures, i))
     return doc
 
 
@@ -57,10 +59,10 @@ def backward_subject(doc: Doc, span: Span, stop_at: int) -> str | None:
     return _trim(fold(text_of(doc)[before:verbs[-1].idx]))
 
 
-def forward_subject(doc: Doc, span: Span) -> str | None:
-    """Number before the noun (E03, "29 个政务新媒体正常运营"): the words after the figure up to a verb or stop."""
-    following = [f.start_char for f in doc.spans[FIGURES] if f.start_char >= span.end_char]
-    end = min([tail_end(doc, span), *following])
+def forward_subject(doc: Doc, span: Span, next_figure_start: int) -> str | None:
+    """Number before the noun (E03, "29 个政务新媒体正常运营"): the words after the figure up to a verb, a stop or the
+    next figure."""
+    end = min(tail_end(doc, span), next_figure_start)
     stops = _words()["forward_stops"]
     out = []
     for token in doc[span.end:]:
