@@ -9,22 +9,24 @@ from service.result import Section
 from service.text import compact
 
 
-def classify_heading(text: str) -> tuple[int, str] | None:
-    """(section number, canonical title) for a heading, or None when it names no standard section."""
+def classify_heading(text: str, pre_2019: bool = False) -> tuple[int, str] | None:
+    """(section number, canonical title) for a heading, or None when it names no standard section. A pre-2019
+    report's headings also match the older template's words."""
     key = compact(text)
     for section in load("sections")["section"]:
-        if any(compact(word) in key for word in section["keywords"]):
+        words = [*section["keywords"], *(section.get("pre_2019_keywords", ()) if pre_2019 else ())]
+        if any(compact(word) in key for word in words):
             return section["number"], section["title"]
     return None
 
 
-def find_sections(document: Document) -> list[Section]:
+def find_sections(document: Document, pre_2019: bool = False) -> list[Section]:
     found: list[tuple[int, str, int]] = []
     seen: set[int] = set()
     for block in document.blocks:
         if block.kind != "heading":
             continue
-        match = classify_heading(document.text[block.start: block.end])
+        match = classify_heading(document.text[block.start: block.end], pre_2019)
         if match and match[0] not in seen:
             seen.add(match[0])
             found.append((match[0], match[1], block.start))
@@ -40,7 +42,7 @@ def find_sections(document: Document) -> list[Section]:
 def sections_stage(analysis: Analysis) -> None:
     from service.findings import Finding
 
-    analysis.sections = find_sections(analysis.document)
+    analysis.sections = find_sections(analysis.document, pre_2019=analysis.info.template == "pre-2019")
     missing = sorted({1, 2, 3, 4, 5, 6} - {s.number for s in analysis.sections})
     if missing:
         names = "、".join(str(n) for n in missing)

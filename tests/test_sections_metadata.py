@@ -42,3 +42,19 @@ def test_pre_2019_report_is_marked_by_its_old_statistics_table():
     assert result.document.template == "pre-2019"
     seed = analyze_bytes(SEED.read_bytes(), SEED.name, stages=["metadata"])
     assert seed.document.template == "unknown"
+
+
+def test_pre_2019_sections_are_found_by_the_older_template_headings():
+    path = REAL / "fujian_pingtan_zone_2018.txt"
+    result = analyze_bytes(path.read_bytes(), path.name, stages=["metadata", "sections"])
+    titles = {s.number: result.text[s.start:s.end][:12] for s in result.sections}
+    assert set(titles) == {1, 2, 3, 4, 5}  # the old template has no 其他需要报告的事项 here
+    assert titles[1].startswith("一、概述") and titles[3].startswith("三、政府信息依申请公开")
+
+
+def test_older_template_words_do_not_claim_a_new_report_subsection():
+    text = ("一、总体情况\n（一）依申请公开情况\n本年收到申请3件。\n二、主动公开政府信息情况\n"
+            "三、收到和处理政府信息公开申请情况\n").encode()
+    result = analyze_bytes(text, "r2023.txt", stages=["metadata", "sections"])
+    third = next(s for s in result.sections if s.number == 3)
+    assert result.text[third.start:third.end].startswith("三、收到和处理")

@@ -15,4 +15,6 @@ def load(name: str) -> dict:
 
 
 def section_keywords() -> list[str]:
-    return [k for section in load("sections")["section"] for k in section["keywords"]]
+    """Every heading keyword of both templates: what splits a one-line report into its sections."""
+    sections = load("sections")["section"]
+    return [k for section in sections for k in (*section["keywords"], *section.get("pre_2019_keywords", ()))]
