@@ -95,6 +95,7 @@ def test_seed_is_consistent_with_its_tables(seed_document):
     (implied,) = findings
     assert implied.data["implied_prior"] == pytest.approx(32.06, abs=0.01)
     assert implied.data["current"] == 42 and implied.data["change"] == 31
+    assert "推算上年为 32 件" in implied.message_zh  # 31 % ± 0.5 from 42 leaves one whole number
     assert {e.kind for e in implied.evidence} == {"figure"}
     linked = {f.metric: f.value for f in analysis.figures if f.metric}
     assert linked["requests.total.total"] == 42
@@ -323,3 +324,16 @@ def test_a_list_that_may_be_incomplete_raises_no_x12(text):
     analysis, findings = check(text_document(text))
     assert not by_rule(findings, "X12")
     assert any(f.relation == "total" and f.parts_open for f in analysis.figures)
+
+
+def test_implied_prior_is_shown_at_the_precision_it_was_written():
+    from service.checks.narrative import describe_prior
+    from service.result import Figure
+
+    def figure(value, unit, approximate=False):
+        return Figure(id="f1", text="", start=0, end=1, sentence=(0, 1), value=value, unit=unit, kind="count",
+                      approximate=approximate)
+
+    assert describe_prior(31.94, 32.18, figure(42, "件")) == "32 件"
+    assert describe_prior(2_933_698, 2_953_168, figure(5_360_000, "")) == "293.4万–295.3万"
+    assert describe_prior(12.2, 14.9, figure(20, "个", approximate=True)) == "12.2–14.9 个"

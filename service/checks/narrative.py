@@ -309,12 +309,12 @@ def year_on_year(analysis) -> Iterable[Finding]:
         if implied is None:
             continue
         direction_zh = "增加" if change.change == "increase" else "减少"
+        prior_text = describe_prior(low, high, current)
         yield Finding(
             rule="X13", severity="info",
-            message_zh=f"“{current.text}”较上年{direction_zh}“{change.text}”，推算上年约为 {round(implied, 1)}，"
-                       "需与上年报告核对",
-            message_en=f"{current.text} with a stated change of {change.text} implies about {round(implied, 1)} "
-                       "last year; to be confirmed against last year's report",
+            message_zh=f"“{current.text}”较上年{direction_zh}“{change.text}”，推算上年为 {prior_text}，需与上年报告核对",
+            message_en=f"{current.text} with a stated change of {change.text} implies {prior_text} last year; to be "
+                       "confirmed against last year's report",
             actual=round(implied, 2), evidence=[figure_evidence(change), figure_evidence(current)],
             data={"current": current.value, "change": change.value, "unit": change.unit,
                   "direction": change.change, "implied_prior": round(implied, 2),
@@ -326,6 +326,19 @@ def year_on_year(analysis) -> Iterable[Finding]:
 def _has_prior_report(analysis) -> bool:
     year = analysis.info.year
     return year is not None and any(r.document.year == year - 1 for r in analysis.history)
+
+
+def describe_prior(low: float, high: float, current: Figure) -> str:
+    """What last year's value can be, as a reader checks it: the whole numbers in range for an exact count ("32 件"),
+    else the range at the precision the figure was written with ("293.5万–295.6万")."""
+    unit = f" {current.unit}" if current.unit else ""
+    whole = range(math.ceil(low - 1e-9), math.floor(high + 1e-9) + 1)
+    if float(current.value).is_integer() and not current.approximate and 1 <= len(whole) <= 3:
+        shown = str(whole[0]) if len(whole) == 1 else f"{whole[0]}–{whole[-1]}"
+        return f"{shown}{unit}"
+    if high >= 10_000:
+        return f"{low / 10_000:.1f}万–{high / 10_000:.1f}万{unit}"
+    return f"{low:.1f}–{high:.1f}{unit}"
 
 
 def _implied_prior(change: Figure, current: float) -> tuple[float, float, float | None]:
