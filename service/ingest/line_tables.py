@@ -40,7 +40,7 @@ def _is_table_line(line: str) -> bool:
 
 
 def _is_signature(line: str) -> bool:
-    folded = compact(fold(line))
+    folded = compact(line)
     return any(folded.startswith(compact(word)) for word in load("table_signatures")["start"])
 
 
