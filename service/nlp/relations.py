@@ -128,7 +128,8 @@ def _mark_parts(doc: Doc, figures: list[Span]) -> None:
             continue
         marker = words["part"].search(gap)
         if marker and _is_counted(figures[i]) and not _crosses_two_sentences(gap[:marker.start()]):
-            parts, goes_on = _collect_parts(doc, figures, i, _OPEN_BRACKET.search(fold(gap[:marker.start()])))
+            in_bracket = bool(_OPEN_BRACKET.search(fold(gap[:marker.start()])))
+            parts, goes_on = _collect_parts(doc, figures, i, in_bracket)
             total = _choose_total(doc, figures, i, parts)
             every = _same_unit_to_sentence_end(doc, figures, i)
             every_total = _choose_total(doc, figures, i, every)
@@ -274,7 +275,7 @@ def _list_is_open(doc: Doc, figures: list[Span], parts: list[int]) -> bool:
     last = figures[parts[-1]]
     text = text_of(doc)
     after = fold(text[last.end_char:last.end_char + 3]).lstrip()
-    return after.startswith(open_words) or not any(c in text[last.end_char:] for c in _SENTENCE_END)
+    return after.startswith(open_words) or all(text.find(c, last.end_char) < 0 for c in _SENTENCE_END)
 
 
 def _mark_unmarked_breakdowns(doc: Doc, figures: list[Span]) -> None:
