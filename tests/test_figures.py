@@ -302,3 +302,16 @@ def test_narrative_over_the_limit_is_read_up_to_it_and_says_so(monkeypatch, seed
     (finding,) = [f for f in result.findings if f.rule == "FIGURES"]
     assert finding.severity == "warning" and finding.data["limit"] == 400 and finding.data["chars"] > 400
     assert result.figures and all(f.end <= 400 for f in result.figures)
+
+
+@pytest.mark.parametrize("text,subjects", [
+    # 、 joins the nouns of one subject; a list of figures stays apart
+    ("召开媒体通气、新闻发布会17场。", ["媒体通气、新闻发布会"]),
+    ("其中信息公开 2540 条、政务动态 3431 条。", ["信息公开", "政务动态"]),
+    # the noun after its 的-modifier
+    ("全年发生因政府信息公开引起的行政复议1件。", ["行政复议"]),
+    ("政府文件、工作报告等民众关心的其他信息共计2004条。", ["其他信息"]),
+])
+def test_subject_spans_joined_nouns_and_drops_modifiers(text, subjects):
+    doc = get_nlp()(text)
+    assert [s._.subject for s in doc.spans["figures"]] == subjects

@@ -8,7 +8,7 @@ from functools import cache
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
-from service.nlp.context import lead_start, previous_end, tail_end, text_of, tokens_within
+from service.nlp.context import CLAUSE_BOUNDARIES, lead_start, previous_end, tail_end, text_of, tokens_within
 from service.nlp.lexicon import load
 from service.nlp.pipeline import FIGURES
 from service.text import fold
@@ -27,6 +27,7 @@ def _words() -> dict:
     }
 
 
+_SUBJECT_BOUNDARIES = CLAUSE_BOUNDARIES - {"、"}
 _LEADING_YEAR = re.compile(r"^\d{4}\s*年度?")
 
 
@@ -45,7 +46,8 @@ def figure_subjects(doc: Doc) -> Doc:
 
 
 def backward_subject(doc: Doc, span: Span, stop_at: int) -> str | None:
-    start = lead_start(doc, span, stop_at)
+    # 、 joins the nouns of one subject ("媒体通气、新闻发布会 17 场"); a list of figures is kept apart by stop_at
+    start = lead_start(doc, span, stop_at, _SUBJECT_BOUNDARIES)
     words = _words()
     tokens = tokens_within(doc, start, span.start_char)
     verbs = [t for t in tokens if t.text in words["verbs"]]
@@ -76,7 +78,10 @@ def _trim(text: str) -> str | None:
     cut = max(text.rfind(end) for end in _words()["list_ends"])
     if 0 <= cut < len(text) - 1:
         text = text[cut + 1:]
-    text = _LEADING_YEAR.sub("", text.strip(" \t\u3000“”\"'《》<>"))
+    modifier = text.rfind("的")  # "民众关心的其他信息", "政府信息公开的行政复议案件": the noun after its modifier
+    if 0 <= modifier < len(text) - 2:
+        text = text[modifier + 1:]
+    text = _LEADING_YEAR.sub("", text.strip(" \t\u3000“”\"'《》<>、"))
     changed = True
     while changed and text:
         changed = False
