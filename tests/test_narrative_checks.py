@@ -337,3 +337,12 @@ def test_implied_prior_is_shown_at_the_precision_it_was_written():
     assert describe_prior(31.94, 32.18, figure(42, "件")) == "32 件"
     assert describe_prior(2_933_698, 2_953_168, figure(5_360_000, "")) == "293.4万–295.3万"
     assert describe_prior(12.2, 14.9, figure(20, "个", approximate=True)) == "12.2–14.9 个"
+
+
+def test_an_unmarked_list_that_adds_up_exactly_is_a_breakdown():
+    text = ("2021年,共主动公开各类政府信息82条,机构领导、机构设置及人事信息3条,规划计划2条,"
+            "财务预决算、“三公”经费和财政专项经费管理信息4条,其他信息73条。")
+    analysis, findings = check(text_document(text))
+    total = next(f for f in analysis.figures if f.value == 82)
+    assert [f.value for f in analysis.figures if f.part_of == total.id] == [3, 2, 4, 73]
+    assert not by_rule(findings, "X12")

@@ -26,6 +26,11 @@ _SENTENCE_END = "。！？!?"
 _LONG_CLAUSE_AFTER_SEMICOLON = 12
 _IMPLICIT_SUM_TOLERANCE = 0.1
 _HEAD_NOUN_CHARS = 2
+_ITEM_GAP = re.compile(r"[，,、]\s*[^，,；;。]*")
+"""Between two items of an unmarked list: a comma, then the next item's name (which may join nouns with 、)."""
+_SIMPLE_ITEM_GAP = re.compile(r"[，,、]\s*[^，,、；;。]*")
+"""The same without 、 inside a name: a list held together only by a shared noun (信息) must be plain, since a
+name such as "政策、规范性文件类信息" may start a list of categories rather than continue a breakdown."""
 _OPEN_BRACKET = re.compile(r"[（(][^）)]*$")
 """A 其中 inside a bracket opened after the total and not closed yet."""
 
@@ -279,22 +284,49 @@ def _list_is_open(doc: Doc, figures: list[Span], parts: list[int]) -> bool:
 
 
 def _mark_unmarked_breakdowns(doc: Doc, figures: list[Span]) -> None:
-    """"主动公开政府信息364条，人事信息17条，…类信息308条，…" (no 其中): a count followed in its sentence by two or
-    more comma-separated items of the same unit whose subjects end in the same noun (信息), adding up to within 10%."""
+    """"主动公开政府信息364条，人事信息17条，…类信息308条，…" (no 其中): a count followed in its sentence by
+    comma-separated items of the same unit that either name the same noun (信息; two or more, adding up to within
+    10%) or, whatever they name, are three or more that add up to it exactly ("…82条，机构领导…3条，规划计划2条，…4条，
+    其他信息73条")."""
     for i, total in enumerate(figures):
-        if not _is_counted(total) or total._.part_of is not None or not total._.subject:
+        if not _is_counted(total) or total._.part_of is not None:
             continue
-        head = total._.subject[-_HEAD_NOUN_CHARS:]
-        items = []
-        for j in range(i + 1, len(figures)):
-            span, gap = figures[j], _gap(doc, figures, j)
-            if sentence_of(span).start != sentence_of(total).start or span._.unit != total._.unit or \
-                    not re.fullmatch(r"[，,、]\s*[^，,、；;。]*", gap.strip()) or not _is_counted(span) or \
-                    not (span._.subject or "").endswith(head):
-                break
-            items.append(j)
-        summed = sum(figures[j]._.value for j in items)
-        if len(items) >= 2 and abs(summed - total._.value) <= _IMPLICIT_SUM_TOLERANCE * total._.value:
-            total._.relation = "total"
-            for j in items:
-                figures[j]._.part_of, figures[j]._.relation = i, "part"
+        items = _comma_items(doc, figures, i, _ITEM_GAP)
+        same_noun = _naming_the_same_noun(figures, total, _comma_items(doc, figures, i, _SIMPLE_ITEM_GAP))
+        if len(same_noun) >= 2 and abs(_sum(figures, same_noun) - total._.value) <= \
+                _IMPLICIT_SUM_TOLERANCE * total._.value:
+            parts = same_noun
+        elif len(items) >= 3 and total._.value > 0 and abs(_sum(figures, items) - total._.value) < 1e-9:
+            parts = items
+        else:
+            continue
+        total._.relation = "total"
+        for j in parts:
+            figures[j]._.part_of, figures[j]._.relation = i, "part"
+
+
+def _comma_items(doc: Doc, figures: list[Span], i: int, gap_pattern: re.Pattern) -> list[int]:
+    """The counts after figure i in its sentence, in its unit, each in its own comma-separated clause."""
+    total, items = figures[i], []
+    for j in range(i + 1, len(figures)):
+        span, gap = figures[j], _gap(doc, figures, j)
+        if sentence_of(span).start != sentence_of(total).start or span._.unit != total._.unit or \
+                not gap_pattern.fullmatch(gap.strip()) or not _is_counted(span):
+            break
+        items.append(j)
+    return items
+
+
+def _sum(figures: list[Span], indexes: list[int]) -> float:
+    return sum(figures[j]._.value for j in indexes)
+
+
+def _naming_the_same_noun(figures: list[Span], total: Span, items: list[int]) -> list[int]:
+    """The leading items whose subjects end in the total's head noun (its last characters)."""
+    head = (total._.subject or "")[-_HEAD_NOUN_CHARS:]
+    same = []
+    for j in items:
+        if not head or not (figures[j]._.subject or "").endswith(head):
+            break
+        same.append(j)
+    return same
