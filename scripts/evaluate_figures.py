@@ -23,7 +23,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from service.ingest import ingest  # noqa: E402
+from service.batch.evaluation import excerpt_texts, gold_source_text  # noqa: E402
 from service.nlp.pipeline import get_nlp  # noqa: E402
 from service.nlp.stage import figures_from_doc  # noqa: E402
 from service.result import Figure  # noqa: E402
@@ -31,8 +31,6 @@ from service.result import Figure  # noqa: E402
 GOLD_DIR = ROOT / "corpora" / "gold" / "figures"
 LINK_FIELDS = ("subject", "part_of", "refers_to")
 LINKS = ("part_of", "refers_to")
-EXCERPTS = ROOT / "corpora" / "narrative" / "excerpts.jsonl"
-REAL = ROOT / "corpora" / "real"
 
 
 @dataclass
@@ -69,13 +67,6 @@ class LinkScores:
     links: dict[str, Score] = field(default_factory=lambda: {name: Score() for name in LINKS})
 
 
-def source_text(source: str, excerpts: dict[str, str]) -> str:
-    kind, _, name = source.partition(":")
-    if kind == "excerpt":
-        return excerpts[name]
-    return ingest((REAL / name).read_bytes(), name).text
-
-
 def context(text: str, start: int, end: int) -> str:
     return (text[max(0, start - 12):start] + "[" + text[start:end] + "]" + text[end:end + 8]).replace("\n", "⏎")
 
@@ -85,8 +76,7 @@ def same_value(a: float, b: float) -> bool:
 
 
 def evaluate(errors: bool) -> int:
-    excerpts = {json.loads(line)["id"]: json.loads(line)["text"]
-                for line in EXCERPTS.read_text(encoding="utf-8").splitlines() if line.strip()}
+    excerpts = excerpt_texts()
     span, full, linked = Score(), Score(), LinkScores()
     documents = 0
     for path in sorted(GOLD_DIR.glob("*.jsonl")):
@@ -95,7 +85,7 @@ def evaluate(errors: bool) -> int:
             if not line.strip():
                 continue
             entry = json.loads(line)
-            text = source_text(entry["source"], excerpts)
+            _, text = gold_source_text(entry["source"], excerpts)
             gold = entry["figures"]
             for g in gold:
                 if text[g["start"]:g["end"]] != g["text"]:

@@ -50,7 +50,7 @@ def _gold_figure(span: dict) -> GoldFigure:
                       span.get("unit"))
 
 
-def _excerpts() -> dict[str, str]:
+def excerpt_texts() -> dict[str, str]:
     lines = EXCERPTS.read_text(encoding="utf-8").splitlines() if EXCERPTS.is_file() else []
     return {row["id"]: row["text"] for row in map(json.loads, filter(str.strip, lines))}
 
@@ -68,7 +68,7 @@ def gold_source_text(source: str, excerpts: dict[str, str]) -> tuple[str, str]:
 
 def figure_gold(folder: Path = GOLD / "figures") -> list[GoldText]:
     """The hand-made figure gold: JSON Lines of {"source", "figures": [{start, end, text, value, unit, …}]}."""
-    excerpts = _excerpts()
+    excerpts = excerpt_texts()
     texts = []
     for path in sorted(folder.glob("*.jsonl")) if folder.is_dir() else []:
         for raw in filter(str.strip, path.read_text(encoding="utf-8").splitlines()):
