@@ -291,8 +291,8 @@ def _mark_unmarked_breakdowns(doc: Doc, figures: list[Span]) -> None:
     for i, total in enumerate(figures):
         if not _is_counted(total) or total._.part_of is not None:
             continue
-        items = _comma_items(doc, figures, i, _ITEM_GAP)
-        same_noun = _naming_the_same_noun(figures, total, _comma_items(doc, figures, i, _SIMPLE_ITEM_GAP))
+        items = _comma_items(doc, figures, i)
+        same_noun = _naming_the_same_noun(doc, figures, total, items)
         if len(same_noun) >= 2 and abs(_sum(figures, same_noun) - total._.value) <= \
                 _IMPLICIT_SUM_TOLERANCE * total._.value:
             parts = same_noun
@@ -305,13 +305,13 @@ def _mark_unmarked_breakdowns(doc: Doc, figures: list[Span]) -> None:
             figures[j]._.part_of, figures[j]._.relation = i, "part"
 
 
-def _comma_items(doc: Doc, figures: list[Span], i: int, gap_pattern: re.Pattern) -> list[int]:
+def _comma_items(doc: Doc, figures: list[Span], i: int) -> list[int]:
     """The counts after figure i in its sentence, in its unit, each in its own comma-separated clause."""
     total, items = figures[i], []
     for j in range(i + 1, len(figures)):
         span, gap = figures[j], _gap(doc, figures, j)
         if sentence_of(span).start != sentence_of(total).start or span._.unit != total._.unit or \
-                not gap_pattern.fullmatch(gap.strip()) or not _is_counted(span):
+                not _ITEM_GAP.fullmatch(gap.strip()) or not _is_counted(span):
             break
         items.append(j)
     return items
@@ -321,12 +321,13 @@ def _sum(figures: list[Span], indexes: list[int]) -> float:
     return sum(figures[j]._.value for j in indexes)
 
 
-def _naming_the_same_noun(figures: list[Span], total: Span, items: list[int]) -> list[int]:
-    """The leading items whose subjects end in the total's head noun (its last characters)."""
+def _naming_the_same_noun(doc: Doc, figures: list[Span], total: Span, items: list[int]) -> list[int]:
+    """The leading items with plain names (no 、 inside) whose subjects end in the total's head noun."""
     head = (total._.subject or "")[-_HEAD_NOUN_CHARS:]
     same = []
     for j in items:
-        if not head or not (figures[j]._.subject or "").endswith(head):
+        plain = _SIMPLE_ITEM_GAP.fullmatch(_gap(doc, figures, j).strip())
+        if not head or not plain or not (figures[j]._.subject or "").endswith(head):
             break
         same.append(j)
     return same
